@@ -1,0 +1,159 @@
+#include "api/conversation_service.hpp"
+
+#include <boost/json.hpp>
+#include <ctime>
+
+#include "api/conversation_json.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "storage/async.hpp"
+
+namespace kefu::api {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using storage::Await;
+
+namespace {
+
+constexpr std::size_t kAuthCacheMax = 200000;
+
+metrics::Counter& MessagesCounter(std::string_view role) {
+    return metrics::Default().GetCounter("kefu_messages_total", "Messages stored, by role.", metrics::Label("role", role));
+}
+
+json::array QuickRepliesJson(const dialogue::BotMessage& m) {
+    json::array qr;
+    for (const auto& q : m.quick_replies) qr.push_back(json::object{{"label", q.label}, {"payload", q.payload}});
+    return qr;
+}
+
+}  // namespace
+
+ConversationService::ConversationService(storage::ConversationStore& store, const dialogue::Pipeline& pipeline,
+                                         Hub& hub, const CustomerTokenVerifier& tokens)
+    : store_(store), pipeline_(pipeline), hub_(hub), tokens_(tokens) {}
+
+void ConversationService::Remember(const std::string& id, CachedAuth auth) {
+    std::lock_guard lock(cache_mu_);
+    if (auth_cache_.size() >= kAuthCacheMax) auth_cache_.clear();  // crude bound; misses reload from storage
+    auth_cache_.insert_or_assign(id, std::move(auth));
+}
+
+std::vector<storage::NewMessage> ConversationService::ToNewMessages(const std::vector<dialogue::BotMessage>& replies,
+                                                                    std::optional<std::int64_t> in_reply_to,
+                                                                    const std::string& meta_extra) const {
+    std::vector<storage::NewMessage> out;
+    UnixMillis now = NowMillis();
+    for (const auto& r : replies) {
+        json::object meta;
+        meta["quick_replies"] = QuickRepliesJson(r);
+        if (!meta_extra.empty()) {
+            boost::system::error_code ec;
+            auto extra = json::parse(meta_extra, ec);
+            if (!ec && extra.is_object()) {
+                for (auto& kv : extra.as_object()) meta[kv.key()] = kv.value();
+            }
+        }
+        out.push_back(storage::NewMessage{NewId("msg_"), "bot", r.text, std::nullopt, in_reply_to,
+                                          json::serialize(meta), now});
+    }
+    return out;
+}
+
+awaitable<Result<CreatedConversation>> ConversationService::Create(CreateConversationRequest request) {
+    UnixMillis now = NowMillis();
+    storage::ConversationRecord rec;
+    rec.id = NewId("cv_");
+    std::string token = NewSecretToken();
+    rec.token_hash = Sha256Hex(token);
+    rec.channel = request.channel;
+    rec.language = request.language;
+    rec.customer_ref = request.customer_ref;
+    rec.created_at = rec.updated_at = now;
+    auto welcome = ToNewMessages({pipeline_.Welcome(request.language)}, std::nullopt, {});
+    auto created = co_await Await<storage::CreatedConversation>(
+        [&](auto done) { store_.CreateConversation(rec, std::move(welcome), std::move(done)); });
+    if (!created) co_return created.error();
+    MessagesCounter("bot").Inc(created->messages.size());
+    Remember(rec.id, CachedAuth{rec.token_hash, ConversationRef{rec.id, rec.channel, rec.language, rec.customer_ref}});
+    log::Debug("conversation created", {{"conversation_id", rec.id}, {"channel", rec.channel}, {"language", rec.language}});
+    co_return CreatedConversation{std::move(created->conversation), std::move(token), std::move(created->messages)};
+}
+
+awaitable<Result<ConversationRef>> ConversationService::Authorize(const std::string& id,
+                                                                 std::optional<std::string_view> token) {
+    const Error not_found{ErrorCode::kNotFound, "conversation not found"};
+    if (!token || token->empty() || id.size() > 64) co_return not_found;
+    std::optional<CachedAuth> auth;
+    {
+        std::lock_guard lock(cache_mu_);
+        if (auto it = auth_cache_.find(id); it != auth_cache_.end()) auth = it->second;
+    }
+    if (!auth) {
+        auto rec = co_await Await<storage::ConversationRecord>([&](auto done) { store_.GetConversation(id, std::move(done)); });
+        if (!rec) co_return rec.error().code == ErrorCode::kNotFound ? not_found : rec.error();
+        auth = CachedAuth{rec->token_hash, ConversationRef{rec->id, rec->channel, rec->language, rec->customer_ref}};
+        Remember(id, *auth);
+    }
+    if (ConstantTimeEquals(Sha256Hex(*token), auth->token_hash)) co_return auth->ref;
+    if (auth->ref.customer_ref) {
+        auto claims = tokens_.Verify(*token, static_cast<long long>(std::time(nullptr)));
+        if (claims && claims->customer_ref == *auth->ref.customer_ref) co_return auth->ref;
+    }
+    co_return not_found;
+}
+
+awaitable<Result<PostedMessage>> ConversationService::Post(
+    const ConversationRef& conv, std::string client_message_id, std::string text, const Subscriber* origin,
+    std::function<void(const storage::MessageRecord&, bool)> on_stored) {
+    auto guard = co_await turn_locks_.Lock(conv.id);
+
+    storage::NewMessage msg{NewId("msg_"), "customer", text, client_message_id, std::nullopt, "{}", NowMillis()};
+    auto appended = co_await Await<storage::AppendOutcome>(
+        [&](auto done) { store_.AppendCustomerMessage(conv.id, std::move(msg), std::move(done)); });
+    if (!appended) co_return appended.error();
+    storage::AppendOutcome& out = appended.value();
+    if (on_stored) on_stored(out.message, out.duplicate);
+    if (out.duplicate && !out.replies.empty()) {
+        co_return PostedMessage{std::move(out.message), std::move(out.replies), true};
+    }
+    if (!out.duplicate) {
+        MessagesCounter("customer").Inc();
+        hub_.Publish(conv.id, MessageEvent(out.message), origin);
+    }
+    // A first delivery, or a retry of a turn whose replies were never stored (the process died between
+    // the two commits): run the bot now.
+    dialogue::TurnInput input{conv.id, conv.channel, conv.language, out.message.text};
+    dialogue::TurnResult turn = pipeline_.Run(input);
+    std::string meta = json::serialize(json::object{{"intent", turn.understanding.intent},
+                                                    {"confidence", turn.understanding.confidence},
+                                                    {"language", turn.understanding.language}});
+    auto replies = co_await Await<std::vector<storage::MessageRecord>>([&](auto done) {
+        store_.AppendMessages(conv.id, ToNewMessages(turn.replies, out.message.seq, meta), std::move(done));
+    });
+    if (!replies) co_return replies.error();
+    MessagesCounter("bot").Inc(replies->size());
+    for (const auto& r : replies.value()) hub_.Publish(conv.id, MessageEvent(r), origin);
+    co_return PostedMessage{std::move(out.message), std::move(replies.value()), out.duplicate};
+}
+
+awaitable<Result<storage::ConversationRecord>> ConversationService::Get(const std::string& id) {
+    co_return co_await Await<storage::ConversationRecord>([&](auto done) { store_.GetConversation(id, std::move(done)); });
+}
+
+awaitable<Result<storage::MessagePage>> ConversationService::List(const std::string& id, std::int64_t after, int limit) {
+    co_return co_await Await<storage::MessagePage>(
+        [&](auto done) { store_.ListMessages(id, after, limit, std::move(done)); });
+}
+
+awaitable<Result<storage::ConversationRecord>> ConversationService::End(const std::string& id, const Subscriber* origin) {
+    auto guard = co_await turn_locks_.Lock(id);
+    auto rec = co_await Await<storage::ConversationRecord>(
+        [&](auto done) { store_.EndConversation(id, NowMillis(), std::move(done)); });
+    if (rec) hub_.Publish(id, StatusEvent(rec.value()), origin);
+    co_return rec;
+}
+
+}  // namespace kefu::api

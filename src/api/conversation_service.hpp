@@ -1,0 +1,99 @@
+#pragma once
+// Conversations as the customer sees them: create, authorise, post a message and get the bot's replies,
+// read the transcript, end. Knows nothing of HTTP or WebSocket framing; both transports call it.
+// Thread-safe: one instance serves every I/O thread. Turns of one conversation are processed strictly
+// one after another (KeyedMutex); different conversations proceed in parallel.
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "api/customer_token.hpp"
+#include "api/hub.hpp"
+#include "api/keyed_mutex.hpp"
+#include "core/error.hpp"
+#include "dialogue/pipeline.hpp"
+#include "storage/conversation_store.hpp"
+
+namespace kefu::api {
+
+struct CreateConversationRequest {
+    std::string channel = "web";
+    std::string language = "zh";
+    std::optional<std::string> customer_ref;  // set only from a verified customer token
+};
+
+struct CreatedConversation {
+    storage::ConversationRecord conversation;
+    std::string access_token;  // shown once; only its hash is stored
+    std::vector<storage::MessageRecord> messages;
+};
+
+// What a caller is allowed to know about a conversation it may access (immutable fields only).
+struct ConversationRef {
+    std::string id;
+    std::string channel;
+    std::string language;
+    std::optional<std::string> customer_ref;
+};
+
+struct PostedMessage {
+    storage::MessageRecord message;
+    std::vector<storage::MessageRecord> replies;
+    bool duplicate = false;
+};
+
+class ConversationService {
+public:
+    ConversationService(storage::ConversationStore& store, const dialogue::Pipeline& pipeline, Hub& hub,
+                        const CustomerTokenVerifier& tokens);
+
+    boost::asio::awaitable<Result<CreatedConversation>> Create(CreateConversationRequest request);
+
+    // kNotFound unless `token` is the conversation's access token or a valid customer token for its
+    // customer. An unknown id and a wrong token are indistinguishable.
+    boost::asio::awaitable<Result<ConversationRef>> Authorize(const std::string& id,
+                                                             std::optional<std::string_view> token);
+
+    // Stores the customer message durably, then runs the bot and stores its replies. `on_stored` runs
+    // once the customer message is committed (before the bot replies), for transports that acknowledge
+    // early. Idempotent by client_message_id. Other watchers of the conversation (except `origin`) get
+    // the customer message and the replies through the hub.
+    boost::asio::awaitable<Result<PostedMessage>> Post(
+        const ConversationRef& conversation, std::string client_message_id, std::string text,
+        const Subscriber* origin = nullptr,
+        std::function<void(const storage::MessageRecord&, bool duplicate)> on_stored = {});
+
+    boost::asio::awaitable<Result<storage::ConversationRecord>> Get(const std::string& id);
+    boost::asio::awaitable<Result<storage::MessagePage>> List(const std::string& id, std::int64_t after, int limit);
+    boost::asio::awaitable<Result<storage::ConversationRecord>> End(const std::string& id,
+                                                                   const Subscriber* origin = nullptr);
+
+    const CustomerTokenVerifier& tokens() const { return tokens_; }
+    Hub& hub() { return hub_; }
+
+private:
+    struct CachedAuth {
+        std::string token_hash;
+        ConversationRef ref;
+    };
+    std::vector<storage::NewMessage> ToNewMessages(const std::vector<dialogue::BotMessage>& replies,
+                                                   std::optional<std::int64_t> in_reply_to,
+                                                   const std::string& meta_extra) const;
+    void Remember(const std::string& id, CachedAuth auth);
+
+    storage::ConversationStore& store_;
+    const dialogue::Pipeline& pipeline_;
+    Hub& hub_;
+    const CustomerTokenVerifier& tokens_;
+    KeyedMutex turn_locks_;
+
+    std::mutex cache_mu_;
+    std::unordered_map<std::string, CachedAuth> auth_cache_;  // guarded by cache_mu_
+};
+
+}  // namespace kefu::api

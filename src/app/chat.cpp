@@ -1,0 +1,46 @@
+#include <iostream>
+#include <string>
+
+#include "app/commands.hpp"
+#include "dialogue/rule_bot.hpp"
+
+namespace kefu::app {
+
+namespace {
+void Print(std::ostream& out, const dialogue::BotMessage& m) {
+    out << "bot> " << m.text << "\n";
+    for (std::size_t i = 0; i < m.quick_replies.size(); ++i) {
+        out << "     [" << (i + 1) << "] " << m.quick_replies[i].label << "\n";
+    }
+}
+}  // namespace
+
+int RunChat(const Config& config, const std::string& language, std::istream& in, std::ostream& out) {
+    auto built = dialogue::BuildRulePipeline(config.bot.pack);
+    if (!built) {
+        std::cerr << "kefu: cannot load the bot pack: " << built.error().message << "\n";
+        return 1;
+    }
+    const dialogue::Pipeline& pipeline = *built.value();
+    dialogue::BotMessage last = pipeline.Welcome(language);
+    Print(out, last);
+    std::string line;
+    while (out << "you> " << std::flush, std::getline(in, line)) {
+        if (line.empty()) continue;
+        // A number picks one of the last message's quick replies.
+        if (line.size() <= 2 && std::all_of(line.begin(), line.end(), ::isdigit)) {
+            auto idx = static_cast<std::size_t>(std::stoi(line));
+            if (idx >= 1 && idx <= last.quick_replies.size()) line = last.quick_replies[idx - 1].payload;
+        }
+        dialogue::TurnInput input{"terminal", "cli", language, line};
+        auto turn = pipeline.Run(input);
+        for (const auto& m : turn.replies) {
+            Print(out, m);
+            last = m;
+        }
+    }
+    out << "\n";
+    return 0;
+}
+
+}  // namespace kefu::app

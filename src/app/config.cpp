@@ -1,0 +1,267 @@
+#include "app/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace kefu::app {
+
+namespace {
+
+using Setter = std::function<std::optional<std::string>(Config&, const ConfigValue&)>;
+using Getter = std::function<ConfigValue(const Config&)>;
+
+ConfigKey Int(std::string s, std::string k, std::string help, std::int64_t lo, std::int64_t hi,
+              std::function<std::int64_t&(Config&)> field) {
+    Setter set = [lo, hi, field](Config& c, const ConfigValue& v) -> std::optional<std::string> {
+        auto i = std::get<std::int64_t>(v);
+        if (i < lo || i > hi) return fmt::format("must be an integer from {} to {}", lo, hi);
+        field(c) = i;
+        return std::nullopt;
+    };
+    Getter get = [field](const Config& c) { return ConfigValue(field(const_cast<Config&>(c))); };
+    return ConfigKey{std::move(s), std::move(k), ValueType::kInt, std::move(help), set, get};
+}
+
+ConfigKey Double(std::string s, std::string k, std::string help, double lo, double hi,
+                 std::function<double&(Config&)> field) {
+    Setter set = [lo, hi, field](Config& c, const ConfigValue& v) -> std::optional<std::string> {
+        double d = std::holds_alternative<std::int64_t>(v) ? static_cast<double>(std::get<std::int64_t>(v))
+                                                           : std::get<double>(v);
+        if (!(d >= lo && d <= hi)) return fmt::format("must be a number from {} to {}", lo, hi);
+        field(c) = d;
+        return std::nullopt;
+    };
+    Getter get = [field](const Config& c) { return ConfigValue(field(const_cast<Config&>(c))); };
+    return ConfigKey{std::move(s), std::move(k), ValueType::kDouble, std::move(help), set, get};
+}
+
+ConfigKey String(std::string s, std::string k, std::string help, std::vector<std::string> allowed,
+                 std::function<std::string&(Config&)> field, bool allow_empty = true) {
+    Setter set = [allowed, field, allow_empty](Config& c, const ConfigValue& v) -> std::optional<std::string> {
+        const auto& str = std::get<std::string>(v);
+        if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), str) == allowed.end()) {
+            std::string list;
+            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+            return "must be one of: " + list;
+        }
+        if (!allow_empty && str.empty()) return std::string("must not be empty");
+        field(c) = str;
+        return std::nullopt;
+    };
+    Getter get = [field](const Config& c) { return ConfigValue(field(const_cast<Config&>(c))); };
+    return ConfigKey{std::move(s), std::move(k), ValueType::kString, std::move(help), set, get};
+}
+
+std::string TypeName(ValueType t) {
+    switch (t) {
+        case ValueType::kInt: return "an integer";
+        case ValueType::kDouble: return "a number";
+        case ValueType::kBool: return "true or false";
+        case ValueType::kString: return "a string";
+    }
+    return "a value";
+}
+
+// Parses a flag or environment string into the key's type.
+std::optional<ConfigValue> ParseString(ValueType t, const std::string& s) {
+    switch (t) {
+        case ValueType::kInt: {
+            std::int64_t v = 0;
+            auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+            return v;
+        }
+        case ValueType::kDouble: {
+            try {
+                std::size_t used = 0;
+                double v = std::stod(s, &used);
+                if (used != s.size()) return std::nullopt;
+                return v;
+            } catch (...) {
+                return std::nullopt;
+            }
+        }
+        case ValueType::kBool:
+            if (s == "true" || s == "1") return true;
+            if (s == "false" || s == "0") return false;
+            return std::nullopt;
+        case ValueType::kString: return s;
+    }
+    return std::nullopt;
+}
+
+std::optional<ConfigValue> FromToml(ValueType t, const toml::node& n) {
+    switch (t) {
+        case ValueType::kInt:
+            if (auto v = n.value_exact<std::int64_t>()) return *v;
+            return std::nullopt;
+        case ValueType::kDouble:
+            if (auto v = n.value_exact<double>()) return *v;
+            if (auto v = n.value_exact<std::int64_t>()) return static_cast<double>(*v);
+            return std::nullopt;
+        case ValueType::kBool:
+            if (auto v = n.value_exact<bool>()) return *v;
+            return std::nullopt;
+        case ValueType::kString:
+            if (auto v = n.value_exact<std::string>()) return *v;
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+const ConfigKey* FindKey(std::string_view section, std::string_view key) {
+    for (const auto& k : Schema()) {
+        if (k.section == section && k.key == key) return &k;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::string ConfigKey::EnvName() const {
+    std::string out = "KEFU_";
+    for (char c : section + "_" + key) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    return out;
+}
+
+const std::vector<ConfigKey>& Schema() {
+    static const std::vector<ConfigKey> kSchema = {
+        String("server", "host", "Address to listen on.", {}, [](Config& c) -> std::string& { return c.server.host; }, false),
+        Int("server", "port", "TCP port; 0 picks a free one.", 0, 65535, [](Config& c) -> std::int64_t& { return c.server.port; }),
+        Int("server", "io_threads", "I/O threads; 0 = one per core.", 0, 256, [](Config& c) -> std::int64_t& { return c.server.io_threads; }),
+        Int("server", "max_connections", "Open connections at most; more get 503 overloaded.", 1, 1000000,
+            [](Config& c) -> std::int64_t& { return c.server.max_connections; }),
+        Int("server", "max_header_bytes", "Request header size limit (431 beyond).", 1024, 1048576,
+            [](Config& c) -> std::int64_t& { return c.server.max_header_bytes; }),
+        Int("server", "max_body_bytes", "Request body size limit (413 beyond).", 1024, 104857600,
+            [](Config& c) -> std::int64_t& { return c.server.max_body_bytes; }),
+        Int("server", "read_timeout_ms", "Time to receive a whole request once it has begun (408 beyond).", 100, 600000,
+            [](Config& c) -> std::int64_t& { return c.server.read_timeout_ms; }),
+        Int("server", "idle_timeout_ms", "Keep-alive wait for the next request.", 100, 3600000,
+            [](Config& c) -> std::int64_t& { return c.server.idle_timeout_ms; }),
+        Double("server", "rate_limit_rps", "Requests per second per client IP, sustained; 0 = off.", 0, 1e6,
+               [](Config& c) -> double& { return c.server.rate_limit_rps; }),
+        Double("server", "rate_limit_burst", "Requests per client IP at once.", 1, 1e6,
+               [](Config& c) -> double& { return c.server.rate_limit_burst; }),
+        Int("server", "shutdown_timeout_ms", "Deadline for a graceful shutdown.", 0, 600000,
+            [](Config& c) -> std::int64_t& { return c.server.shutdown_timeout_ms; }),
+        Int("server", "ws_max_message_bytes", "Largest WebSocket message accepted.", 256, 1048576,
+            [](Config& c) -> std::int64_t& { return c.server.ws_max_message_bytes; }),
+        String("storage", "driver", "Storage back end.", {"sqlite"}, [](Config& c) -> std::string& { return c.storage.driver; }),
+        String("storage", "path", "SQLite database file.", {}, [](Config& c) -> std::string& { return c.storage.path; }, false),
+        Int("storage", "batch_max", "Write operations per group commit at most.", 1, 100000,
+            [](Config& c) -> std::int64_t& { return c.storage.batch_max; }),
+        String("log", "level", "Log level.", {"trace", "debug", "info", "warn", "error", "off"},
+               [](Config& c) -> std::string& { return c.log.level; }),
+        String("log", "format", "Log line format.", {"json", "text"}, [](Config& c) -> std::string& { return c.log.format; }),
+        String("bot", "pack", "Directory of the bot pack (intents, FAQ, flows).", {},
+               [](Config& c) -> std::string& { return c.bot.pack; }, false),
+        String("bot", "default_language", "Language of a conversation when the client gives none.", {"zh", "en"},
+               [](Config& c) -> std::string& { return c.bot.default_language; }),
+        String("web", "root", "Serve web assets from this directory instead of the embedded copy (development).", {},
+               [](Config& c) -> std::string& { return c.web.root; }),
+        String("auth", "customer_token_secret_file",
+               "File holding the HMAC key for signed customer tokens (or set KEFU_AUTH_CUSTOMER_TOKEN_SECRET).", {},
+               [](Config& c) -> std::string& { return c.auth.customer_token_secret_file; }),
+    };
+    return kSchema;
+}
+
+std::variant<Config, ConfigError> LoadConfig(const ConfigSources& sources) {
+    Config cfg;
+    auto apply = [&](const ConfigKey& k, const ConfigValue& v, const std::string& where) -> std::optional<ConfigError> {
+        if (auto reason = k.set(cfg, v)) return ConfigError{fmt::format("config: {}: {} ({})", k.Name(), *reason, where)};
+        return std::nullopt;
+    };
+
+    std::optional<std::string> file = sources.file;
+    if (!file && std::filesystem::exists("kefu.toml")) file = "kefu.toml";
+    if (file) {
+        if (!std::filesystem::exists(*file)) return ConfigError{fmt::format("config: cannot read '{}': no such file", *file)};
+        toml::table root;
+        try {
+            root = toml::parse_file(*file);
+        } catch (const toml::parse_error& e) {
+            return ConfigError{fmt::format("config: {}:{}: {}", *file, e.source().begin.line, e.description())};
+        }
+        for (const auto& [section, node] : root) {
+            auto where = [&](const toml::node& n) { return fmt::format("{}:{}", *file, n.source().begin.line); };
+            const auto* table = node.as_table();
+            if (!table) {
+                return ConfigError{fmt::format("config: unknown key '{}' ({}): expected a [section]", section.str(), where(node))};
+            }
+            for (const auto& [key, value] : *table) {
+                const ConfigKey* k = FindKey(section.str(), key.str());
+                if (!k) return ConfigError{fmt::format("config: unknown key '{}.{}' ({})", section.str(), key.str(), where(value))};
+                auto v = FromToml(k->type, value);
+                if (!v) return ConfigError{fmt::format("config: {}: must be {} ({})", k->Name(), TypeName(k->type), where(value))};
+                if (auto err = apply(*k, *v, where(value))) return *err;
+            }
+        }
+    }
+    if (sources.use_env) {
+        for (const auto& k : Schema()) {
+            const char* env = std::getenv(k.EnvName().c_str());
+            if (!env) continue;
+            auto v = ParseString(k.type, env);
+            if (!v) return ConfigError{fmt::format("config: {}: must be {} (environment {})", k.Name(), TypeName(k.type), k.EnvName())};
+            if (auto err = apply(k, *v, "environment " + k.EnvName())) return *err;
+        }
+    }
+    for (const auto& [name, value] : sources.flags) {
+        auto dot = name.find('.');
+        const ConfigKey* k = dot == std::string::npos ? nullptr : FindKey(name.substr(0, dot), name.substr(dot + 1));
+        if (!k) return ConfigError{fmt::format("config: unknown key '{}' (flag)", name)};
+        auto v = ParseString(k->type, value);
+        if (!v) return ConfigError{fmt::format("config: {}: must be {} (flag --{})", k->Name(), TypeName(k->type), name)};
+        if (auto err = apply(*k, *v, "flag --" + name)) return *err;
+    }
+    if (cfg.server.rate_limit_burst < 1) cfg.server.rate_limit_burst = 1;
+    return cfg;
+}
+
+std::string RenderConfig(const Config& c) {
+    std::string out;
+    std::string section;
+    for (const auto& k : Schema()) {
+        if (k.section != section) {
+            section = k.section;
+            out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", section);
+        }
+        ConfigValue v = k.get(c);
+        std::string rendered;
+        if (auto* i = std::get_if<std::int64_t>(&v)) rendered = std::to_string(*i);
+        if (auto* d = std::get_if<double>(&v)) rendered = fmt::format("{}", *d);
+        if (auto* b = std::get_if<bool>(&v)) rendered = *b ? "true" : "false";
+        if (auto* s = std::get_if<std::string>(&v)) {
+            std::ostringstream os;
+            os << toml::value<std::string>(*s);
+            rendered = os.str();
+        }
+        out += fmt::format("{} = {}  # {}\n", k.key, rendered, k.help);
+    }
+    return out;
+}
+
+std::string LoadCustomerTokenSecret(const Config& c) {
+    if (const char* env = std::getenv("KEFU_AUTH_CUSTOMER_TOKEN_SECRET"); env && *env) return env;
+    if (c.auth.customer_token_secret_file.empty()) return {};
+    std::ifstream in(c.auth.customer_token_secret_file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read auth.customer_token_secret_file '" + c.auth.customer_token_secret_file + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    if (s.size() < 32) throw std::runtime_error("the customer token secret must be at least 32 bytes");
+    return s;
+}
+
+}  // namespace kefu::app

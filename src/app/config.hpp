@@ -1,0 +1,92 @@
+#pragma once
+// Kefu's configuration: one TOML file, every key overridable by an environment variable
+// KEFU_<SECTION>_<KEY> and by a flag --<section>.<key>, in that order of precedence (flag wins).
+// The schema below is the single list of keys: loading, validation, `config check` output, the flags
+// and docs/configuration.md all come from it. Unknown keys, wrong types and bad values are errors that
+// name the key, the reason and where the value came from.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace kefu::app {
+
+struct Config {
+    struct Server {
+        std::string host = "0.0.0.0";
+        std::int64_t port = 8080;
+        std::int64_t io_threads = 0;
+        std::int64_t max_connections = 10000;
+        std::int64_t max_header_bytes = 8192;
+        std::int64_t max_body_bytes = 65536;
+        std::int64_t read_timeout_ms = 15000;
+        std::int64_t idle_timeout_ms = 60000;
+        double rate_limit_rps = 100;
+        double rate_limit_burst = 200;
+        std::int64_t shutdown_timeout_ms = 10000;
+        std::int64_t ws_max_message_bytes = 16384;
+    } server;
+    struct Storage {
+        std::string driver = "sqlite";
+        std::string path = "var/kefu.db";
+        std::int64_t batch_max = 512;
+    } storage;
+    struct Log {
+        std::string level = "info";
+        std::string format = "json";
+    } log;
+    struct Bot {
+        std::string pack = "packs/demo";
+        std::string default_language = "zh";
+    } bot;
+    struct Web {
+        std::string root;
+    } web;
+    struct Auth {
+        std::string customer_token_secret_file;
+    } auth;
+};
+
+using ConfigValue = std::variant<std::int64_t, double, bool, std::string>;
+
+enum class ValueType { kInt, kDouble, kBool, kString };
+
+struct ConfigKey {
+    std::string section;
+    std::string key;
+    ValueType type;
+    std::string help;
+    // Validates and stores; returns an error reason ("must be ...") or nullopt.
+    std::function<std::optional<std::string>(Config&, const ConfigValue&)> set;
+    std::function<ConfigValue(const Config&)> get;
+
+    std::string Name() const { return section + "." + key; }
+    std::string EnvName() const;
+};
+
+const std::vector<ConfigKey>& Schema();
+
+struct ConfigError {
+    std::string message;  // one line: "config: server.port: must be ... (kefu.toml:3)"
+};
+
+struct ConfigSources {
+    std::optional<std::string> file;  // TOML path; nullopt = ./kefu.toml if it exists
+    std::vector<std::pair<std::string, std::string>> flags;  // (section.key, value) from the command line
+    bool use_env = true;
+};
+
+// Builds the configuration from defaults, the file, the environment and flags.
+std::variant<Config, ConfigError> LoadConfig(const ConfigSources& sources);
+
+// The effective configuration as TOML (for `kefu config check`).
+std::string RenderConfig(const Config& c);
+
+// Reads the customer-token HMAC key: KEFU_AUTH_CUSTOMER_TOKEN_SECRET, else the file named in the config.
+// Empty when neither is set. Throws std::runtime_error if the file cannot be read.
+std::string LoadCustomerTokenSecret(const Config& c);
+
+}  // namespace kefu::app

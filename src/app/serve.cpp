@@ -1,0 +1,107 @@
+#include <csignal>
+#include <pthread.h>
+
+#include <atomic>
+#include <iostream>
+
+#include "api/conversation_service.hpp"
+#include "api/customer_token.hpp"
+#include "api/hub.hpp"
+#include "api/routes.hpp"
+#include "app/commands.hpp"
+#include "core/log.hpp"
+#include "dialogue/rule_bot.hpp"
+#include "net/server.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/sqlite_conversation_store.hpp"
+
+namespace kefu::app {
+
+void ConfigureLogging(const Config& config) {
+    log::Level level = log::Level::kInfo;
+    log::ParseLevel(config.log.level, &level);
+    log::Init(level, config.log.format == "text" ? log::Format::kText : log::Format::kJson);
+}
+
+int RunServe(const Config& config) {
+    ConfigureLogging(config);
+    // Block the stop signals in every thread; this thread waits for them with sigwait below.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    std::atomic<bool> ready{false};
+    std::unique_ptr<storage::sqlite::Database> db;
+    std::unique_ptr<dialogue::Pipeline> pipeline;
+    try {
+        db = storage::sqlite::Database::Open({config.storage.path, 2, static_cast<int>(config.storage.batch_max)});
+    } catch (const std::exception& e) {
+        log::Error("storage failed to open", {{"path", config.storage.path}, {"error", e.what()}});
+        std::cerr << "kefu: cannot open storage: " << e.what() << "\n";
+        return 1;
+    }
+    auto built = dialogue::BuildRulePipeline(config.bot.pack);
+    if (!built) {
+        std::cerr << "kefu: cannot load the bot pack: " << built.error().message << "\n";
+        return 1;
+    }
+    pipeline = std::move(built.value());
+    std::string token_secret;
+    try {
+        token_secret = LoadCustomerTokenSecret(config);
+    } catch (const std::exception& e) {
+        std::cerr << "kefu: " << e.what() << "\n";
+        return 2;
+    }
+
+    auto store = storage::sqlite::MakeConversationStore(*db);
+    api::Hub hub;
+    api::CustomerTokenVerifier tokens(token_secret);
+    api::ConversationService conversations(*store, *pipeline, hub, tokens);
+
+    net::Router router;
+    api::AddConversationRoutes(router, conversations);
+    api::AddOpsRoutes(router, {[&ready] { return ready.load(); }, config.web.root});
+
+    net::ServerOptions opt;
+    opt.host = config.server.host;
+    opt.port = static_cast<int>(config.server.port);
+    opt.io_threads = static_cast<int>(config.server.io_threads);
+    opt.max_connections = static_cast<int>(config.server.max_connections);
+    opt.max_header_bytes = static_cast<std::size_t>(config.server.max_header_bytes);
+    opt.max_body_bytes = static_cast<std::size_t>(config.server.max_body_bytes);
+    opt.read_timeout = std::chrono::milliseconds(config.server.read_timeout_ms);
+    opt.idle_timeout = std::chrono::milliseconds(config.server.idle_timeout_ms);
+    opt.rate_limit_rps = config.server.rate_limit_rps;
+    opt.rate_limit_burst = config.server.rate_limit_burst;
+    opt.shutdown_timeout = std::chrono::milliseconds(config.server.shutdown_timeout_ms);
+    opt.websocket.max_message_bytes = static_cast<std::size_t>(config.server.ws_max_message_bytes);
+
+    net::Server server(opt, router, api::MakeConversationWebSocket(conversations));
+    try {
+        server.Listen();
+    } catch (const std::exception& e) {
+        log::Error("cannot listen", {{"host", opt.host}, {"port", opt.port}, {"error", e.what()}});
+        std::cerr << "kefu: cannot listen on " << opt.host << ":" << opt.port << ": " << e.what() << "\n";
+        return 1;
+    }
+    server.Start();
+    ready.store(true);
+    log::Info("ready", {{"port", server.port()}, {"storage", config.storage.path}, {"pack", config.bot.pack},
+                        {"schema_version", db->schema_version()}});
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    log::Info("signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    ready.store(false);
+    server.Shutdown();
+    db->Close();
+    log::Info("stopped");
+    log::Flush();
+    return 0;
+}
+
+}  // namespace kefu::app

@@ -1,0 +1,95 @@
+#pragma once
+// Conversations and transcripts: the records and the repository interface. The SQLite implementation is
+// in storage/sqlite/; a PostgreSQL one implements the same interface. Every method is asynchronous:
+// `done` is called exactly once, on a storage thread (use storage/async.hpp to co_await it).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace kefu::storage {
+
+template <typename T>
+using Callback = std::function<void(Result<T>)>;
+
+struct ConversationRecord {
+    std::string id;
+    std::string token_hash;  // SHA-256 hex of the access token
+    std::string channel;
+    std::string language;
+    std::optional<std::string> customer_ref;
+    std::string status = "open";  // open | ended
+    UnixMillis created_at = 0;
+    UnixMillis updated_at = 0;
+    std::optional<UnixMillis> ended_at;
+    std::int64_t last_seq = 0;
+};
+
+struct MessageRecord {
+    std::string id;
+    std::string conversation_id;
+    std::int64_t seq = 0;
+    std::string role;  // customer | bot | agent | system
+    std::string text;
+    std::optional<std::string> client_message_id;
+    std::optional<std::int64_t> in_reply_to;
+    std::string meta = "{}";  // JSON object: quick_replies, understanding
+    UnixMillis created_at = 0;
+};
+
+struct NewMessage {
+    std::string id;
+    std::string role;
+    std::string text;
+    std::optional<std::string> client_message_id;
+    std::optional<std::int64_t> in_reply_to;
+    std::string meta = "{}";
+    UnixMillis created_at = 0;
+};
+
+struct AppendOutcome {
+    MessageRecord message;
+    bool duplicate = false;               // the client_message_id was already stored; nothing was written
+    std::vector<MessageRecord> replies;   // for a duplicate: the messages stored in reply to the original
+};
+
+struct CreatedConversation {
+    ConversationRecord conversation;
+    std::vector<MessageRecord> messages;  // the initial messages, with their seqs
+};
+
+struct MessagePage {
+    std::vector<MessageRecord> messages;
+    bool has_more = false;
+};
+
+class ConversationStore {
+public:
+    virtual ~ConversationStore() = default;
+
+    // Creates the conversation and its first messages (the welcome) in one transaction.
+    virtual void CreateConversation(ConversationRecord record, std::vector<NewMessage> initial,
+                                    Callback<CreatedConversation> done) = 0;
+    // kNotFound if there is no such conversation.
+    virtual void GetConversation(std::string id, Callback<ConversationRecord> done) = 0;
+    // Appends a customer message, idempotently by (conversation, client_message_id): a second call with
+    // the same id stores nothing and returns the original with duplicate=true and its replies.
+    // kConflict if the id was used with a different text; kConversationEnded if the conversation ended.
+    virtual void AppendCustomerMessage(std::string conversation_id, NewMessage message,
+                                       Callback<AppendOutcome> done) = 0;
+    // Appends bot, agent or system messages in order, assigning consecutive seqs.
+    virtual void AppendMessages(std::string conversation_id, std::vector<NewMessage> messages,
+                                Callback<std::vector<MessageRecord>> done) = 0;
+    // Messages with seq > after, ascending, at most limit.
+    virtual void ListMessages(std::string conversation_id, std::int64_t after, int limit,
+                              Callback<MessagePage> done) = 0;
+    // Marks the conversation ended (idempotent) and returns it.
+    virtual void EndConversation(std::string conversation_id, UnixMillis now, Callback<ConversationRecord> done) = 0;
+};
+
+}  // namespace kefu::storage
