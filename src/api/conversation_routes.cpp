@@ -20,15 +20,6 @@ using net::Response;
 
 namespace {
 
-const StringRule kClientMessageIdRule{1, 64, false, false};
-
-bool IsValidClientMessageId(std::string_view s) {
-    for (char c : s) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-')) return false;
-    }
-    return true;
-}
-
 // Reads an integer query parameter within [lo, hi], or the default.
 Result<std::int64_t> IntQuery(const RequestContext& ctx, std::string_view name, std::int64_t def, std::int64_t lo,
                               std::int64_t hi) {
@@ -90,11 +81,8 @@ awaitable<Response> PostMessage(ConversationService& svc, RequestContext& ctx) {
     if (!ref) co_return ErrorResponse(ctx, ref.error());
     auto body = ParseObject(ctx.req.body());
     if (!body) co_return ErrorResponse(ctx, body.error());
-    auto cmid = RequiredString(*body, "client_message_id", kClientMessageIdRule);
+    auto cmid = RequiredClientMessageId(*body);
     if (!cmid) co_return ErrorResponse(ctx, cmid.error());
-    if (!IsValidClientMessageId(cmid.value())) {
-        co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument, "client_message_id may only contain A-Z a-z 0-9 . _ : -"});
-    }
     auto text = RequiredString(*body, "text", {1, 4000, true, true});
     if (!text) co_return ErrorResponse(ctx, text.error());
     auto posted = co_await svc.Post(ref.value(), std::move(cmid.value()), std::move(text.value()));

@@ -179,7 +179,7 @@ private:
     }
 
     awaitable<void> Message(const json::object& frame) {
-        auto cmid = RequiredString(frame, "client_message_id", {1, 64, false, false});
+        auto cmid = RequiredClientMessageId(frame);
         std::string cmid_str = cmid ? cmid.value() : std::string();
         auto text = RequiredString(frame, "text", {1, 4000, true, true});
         if (!cmid || !text) {

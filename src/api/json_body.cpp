@@ -52,6 +52,17 @@ Result<std::string> RequiredString(const json::object& obj, std::string_view key
     return std::move(*r.value());
 }
 
+Result<std::string> RequiredClientMessageId(const json::object& obj) {
+    auto id = RequiredString(obj, "client_message_id", {1, 64, false, false});
+    if (!id) return id;
+    for (char c : id.value()) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-')) {
+            return Error{ErrorCode::kInvalidArgument, "client_message_id may only contain A-Z a-z 0-9 . _ : -"};
+        }
+    }
+    return id;
+}
+
 Result<std::string> OptionalEnum(const json::object& obj, std::string_view key,
                                  std::initializer_list<std::string_view> allowed, std::string_view fallback) {
     auto r = OptionalString(obj, key, {0, 32, false, false});

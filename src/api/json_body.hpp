@@ -26,6 +26,9 @@ Result<std::optional<std::string>> OptionalString(const boost::json::object& obj
                                                   const StringRule& rule = {});
 Result<std::string> RequiredString(const boost::json::object& obj, std::string_view key, const StringRule& rule = {});
 
+// The required client_message_id: 1–64 characters of [A-Za-z0-9._:-].
+Result<std::string> RequiredClientMessageId(const boost::json::object& obj);
+
 // One of the allowed values, or the default when absent.
 Result<std::string> OptionalEnum(const boost::json::object& obj, std::string_view key,
                                  std::initializer_list<std::string_view> allowed, std::string_view fallback);

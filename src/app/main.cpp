@@ -78,6 +78,15 @@ int main(int argc, char** argv) {
 
     auto* version = app.add_subcommand("version", "Print the version.");
 
+    if (argc >= 2 && argv[1][0] != '-') {
+        std::string first = argv[1];
+        bool known = false;
+        for (const auto* sub : app.get_subcommands({})) known = known || sub->get_name() == first;
+        if (!known) {
+            std::cerr << "kefu: unknown command '" << first << "' (see 'kefu --help')\n";
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

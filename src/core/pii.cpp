@@ -41,9 +41,9 @@ NumberKind Classify(const std::string& digits, bool ends_with_x) {
         return LuhnValid(digits) ? NumberKind::kCard : NumberKind::kResidentId;
     }
     if (n >= 16 && n <= 19) return NumberKind::kCard;
+    if (n == 13 && digits.compare(0, 2, "86") == 0 && digits[2] == '1' && digits[3] >= '3') return NumberKind::kPhone;
     if (n >= 13 && n <= 19 && LuhnValid(digits)) return NumberKind::kCard;
     if (n == 11 && digits[0] == '1' && digits[1] >= '3' && digits[1] <= '9') return NumberKind::kPhone;
-    if (n == 13 && digits.compare(0, 2, "86") == 0 && digits[2] == '1' && digits[3] >= '3') return NumberKind::kPhone;
     return NumberKind::kNone;
 }
 

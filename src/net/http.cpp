@@ -1,7 +1,6 @@
 #include "net/http.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <boost/url/parse_query.hpp>
 
 #include "core/ids.hpp"
 
@@ -14,12 +13,46 @@ std::string_view RequestContext::Param(std::string_view name) const {
     return {};
 }
 
+namespace {
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// application/x-www-form-urlencoded decoding: %XX and '+' for space. Malformed escapes stay as they are.
+std::string FormDecode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out.push_back(' ');
+        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+                   HexValue(s[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// Parsed by hand: Boost.URL 1.81's parse_query reads past the end of a view that is not NUL-terminated.
 std::optional<std::string> RequestContext::Query(std::string_view name) const {
-    if (query.empty()) return std::nullopt;
-    auto parsed = boost::urls::parse_query(query);
-    if (!parsed) return std::nullopt;
-    for (auto param : *parsed) {
-        if (param.key == name) return std::string(param.has_value ? param.value : "");
+    std::string_view rest = query;
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        auto eq = pair.find('=');
+        if (FormDecode(pair.substr(0, eq)) == name) {
+            return eq == std::string_view::npos ? std::string() : FormDecode(pair.substr(eq + 1));
+        }
     }
     return std::nullopt;
 }
@@ -44,6 +77,7 @@ Response JsonResponse(const RequestContext& ctx, http::status status, const boos
 
 Response ErrorResponse(std::string_view request_id, unsigned version, const Error& error) {
     Response res{static_cast<http::status>(HttpStatusFor(error.code)), version};
+    res.set("X-Request-Id", request_id);
     res.set(http::field::content_type, "application/json; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
     boost::json::object body;

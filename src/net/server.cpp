@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -81,23 +82,34 @@ public:
         const auto& opt = server_.options();
         beast::flat_buffer buffer;
         for (;;) {
-            if (buffer.size() == 0) {
-                // Between requests: wait for the first bytes with the idle timeout.
-                if (server_.draining()) break;
-                idle_ = true;
-                stream_.expires_after(opt.idle_timeout);
-                auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
-                idle_ = false;
-                if (ec) break;
-                buffer.commit(n);
-            }
+            if (buffer.size() == 0 && !co_await WaitForRequest(buffer)) break;
             http::request_parser<http::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
             parser.body_limit(opt.max_body_bytes);
-            stream_.expires_after(opt.read_timeout);
-            auto [ec, n] = co_await http::async_read(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            // The read timeout is a separate timer that cancels the read (rather than the stream's own
+            // timeout, which closes the socket), so that a 408 can still be written.
+            auto timed_out = std::make_shared<bool>(false);
+            asio::steady_timer timer(stream_.get_executor(), opt.read_timeout);
+            timer.async_wait([self, timed_out](beast::error_code ec) {
+                if (ec) return;
+                *timed_out = true;
+                beast::error_code ignored;
+                self->stream_.socket().cancel(ignored);
+            });
+            stream_.expires_never();
+            auto [ec, n] = co_await http::async_read_header(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            // Beast checks header_limit only while the header is incomplete; check the whole header too.
+            if (!ec && HeaderBytes(parser.get()) > opt.max_header_bytes) ec = http::error::header_limit;
+            if (!ec && !parser.is_done()) {
+                std::tie(ec, n) = co_await http::async_read(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            }
+            timer.cancel();
+            if (*timed_out) ec = beast::error::timeout;
             if (ec) {
-                if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
+                if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                    ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+                    break;
+                }
                 Error err{ErrorCode::kInvalidArgument, "malformed HTTP request"};
                 if (ec == http::error::header_limit) {
                     err = {ErrorCode::kHeaderTooLarge, "request headers are too large"};
@@ -106,8 +118,6 @@ public:
                            "request body is larger than " + std::to_string(opt.max_body_bytes) + " bytes"};
                 } else if (ec == beast::error::timeout) {
                     err = {ErrorCode::kRequestTimeout, "the request was not received in time"};
-                } else if (ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-                    break;
                 }
                 std::string rid = parser.is_header_done() ? RequestIdFor(parser.get()) : NewRequestId();
                 RecordRequest("(unparsed)", "-", static_cast<unsigned>(HttpStatusFor(err.code)), 0);
@@ -132,6 +142,33 @@ public:
     }
 
 private:
+    // Bytes of the request line and header fields, as sent.
+    static std::size_t HeaderBytes(const Request& req) {
+        std::size_t n = req.method_string().size() + req.target().size() + 12;
+        for (const auto& f : req) n += f.name_string().size() + f.value().size() + 4;
+        return n;
+    }
+
+    // Waits for the first bytes of the next request: up to the idle timeout normally, and only for a
+    // short grace period once the server is draining, so that a request a client has already sent is
+    // still answered while an idle connection is closed. Returns false when the connection should end.
+    asio::awaitable<bool> WaitForRequest(beast::flat_buffer& buffer) {
+        for (;;) {
+            const bool draining = server_.draining();
+            idle_ = !draining;
+            stream_.expires_after(draining ? std::chrono::milliseconds(200) : server_.options().idle_timeout);
+            auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+            idle_ = false;
+            if (!ec) {
+                buffer.commit(n);
+                co_return true;
+            }
+            // Woken by StopGracefully: look once more, briefly, for a request already on its way.
+            if (ec == asio::error::operation_aborted && !draining && server_.draining()) continue;
+            co_return false;
+        }
+    }
+
     // Writes a final error response, then drains what the client is still sending for a moment, so the
     // kernel does not reset the connection before the client has read the response.
     asio::awaitable<void> WriteAndLinger(Response res) {
