@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/nlu_command.hpp"
 
 #ifndef KEFU_VERSION
 #define KEFU_VERSION "0.0.0"
@@ -78,6 +79,28 @@ int main(int argc, char** argv) {
 
     auto* version = app.add_subcommand("version", "Print the version.");
 
+    auto* nlu = app.add_subcommand("nlu", "Train, evaluate and try intent models.");
+    nlu->require_subcommand(1);
+    std::vector<std::string> nlu_data;
+    std::string nlu_model;
+    double nlu_c = 2.0;
+    bool nlu_json = false;
+    std::string nlu_now;
+    auto* nlu_train = nlu->add_subcommand("train", "Train a model from CSV, Kefu YAML/JSON or Rasa NLU YAML files.");
+    nlu_train->add_option("--data", nlu_data, "Training file (repeatable)")->required()->check(CLI::ExistingFile);
+    nlu_train->add_option("--model", nlu_model, "Where to write the model file")->required();
+    nlu_train->add_option("--c", nlu_c, "SVM regularisation C")->capture_default_str()->check(CLI::PositiveNumber);
+    auto* nlu_eval = nlu->add_subcommand("eval", "Evaluate a model on labelled files.");
+    nlu_eval->add_option("--model", nlu_model, "Model file")->required()->check(CLI::ExistingFile);
+    nlu_eval->add_option("--data", nlu_data, "Test file (repeatable)")->required()->check(CLI::ExistingFile);
+    nlu_eval->add_flag("--json", nlu_json, "Print one JSON object");
+    double nlu_threshold = -1;
+    nlu_eval->add_option("--threshold", nlu_threshold, "Out-of-scope threshold to use instead of the model's (0 disables)")
+        ->check(CLI::Range(0.0, 1.0));
+    auto* nlu_predict = nlu->add_subcommand("predict", "Read one text per line from stdin; write one JSON object per line.");
+    nlu_predict->add_option("--model", nlu_model, "Model file")->required()->check(CLI::ExistingFile);
+    nlu_predict->add_option("--now", nlu_now, "Reference time for relative dates (ISO-8601 with offset; default: now)");
+
     if (argc >= 2 && argv[1][0] != '-') {
         std::string first = argv[1];
         bool known = false;
@@ -98,6 +121,9 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    if (nlu_train->parsed()) return kefu::app::NluTrain(nlu_data, nlu_model, nlu_c);
+    if (nlu_eval->parsed()) return kefu::app::NluEval(nlu_model, nlu_data, nlu_json, nlu_threshold);
+    if (nlu_predict->parsed()) return kefu::app::NluPredict(nlu_model, nlu_now, std::cin, std::cout);
     if (version->parsed()) {
         std::cout << "kefu " << KEFU_VERSION << " (" << KEFU_GIT_SHA << ")\n";
         return 0;
