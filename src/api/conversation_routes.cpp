@@ -13,10 +13,10 @@ namespace kefu::api {
 namespace json = boost::json;
 using boost::asio::awaitable;
 using net::ErrorResponse;
-using net::http::status;
 using net::JsonResponse;
 using net::RequestContext;
 using net::Response;
+using net::http::status;
 
 namespace {
 
@@ -28,8 +28,8 @@ Result<std::int64_t> IntQuery(const RequestContext& ctx, std::string_view name, 
     std::int64_t out = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
     if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi) {
-        return Error{ErrorCode::kInvalidArgument,
-                     std::string(name) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)};
+        return Error{ErrorCode::kInvalidArgument, std::string(name) + " must be an integer from " + std::to_string(lo) +
+                                                      " to " + std::to_string(hi)};
     }
     return out;
 }
@@ -48,9 +48,11 @@ awaitable<Response> CreateConversation(ConversationService& svc, RequestContext&
     req.language = std::move(language.value());
     if (auto token = ctx.BearerToken()) {
         auto claims = svc.tokens().Verify(*token, static_cast<long long>(std::time(nullptr)));
-        if (!claims) co_return ErrorResponse(ctx, {ErrorCode::kUnauthorized, "the customer token is invalid or expired"});
+        if (!claims)
+            co_return ErrorResponse(ctx, {ErrorCode::kUnauthorized, "the customer token is invalid or expired"});
         if (customer_ref.value() && *customer_ref.value() != claims->customer_ref) {
-            co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument, "customer_ref does not match the customer token"});
+            co_return ErrorResponse(ctx,
+                                    {ErrorCode::kInvalidArgument, "customer_ref does not match the customer token"});
         }
         req.customer_ref = claims->customer_ref;
     } else if (customer_ref.value()) {
@@ -87,7 +89,8 @@ awaitable<Response> PostMessage(ConversationService& svc, RequestContext& ctx) {
     if (!text) co_return ErrorResponse(ctx, text.error());
     auto posted = co_await svc.Post(ref.value(), std::move(cmid.value()), std::move(text.value()));
     if (!posted) co_return ErrorResponse(ctx, posted.error());
-    json::object out{{"message", ToJson(posted->message)}, {"replies", ToJson(posted->replies)}, {"duplicate", posted->duplicate}};
+    json::object out{
+        {"message", ToJson(posted->message)}, {"replies", ToJson(posted->replies)}, {"duplicate", posted->duplicate}};
     co_return JsonResponse(ctx, posted->duplicate ? status::ok : status::created, out);
 }
 
@@ -102,8 +105,9 @@ awaitable<Response> ListMessages(ConversationService& svc, RequestContext& ctx) 
     auto page = co_await svc.List(id, after.value(), static_cast<int>(limit.value()));
     if (!page) co_return ErrorResponse(ctx, page.error());
     json::value next = page->messages.empty() ? json::value(nullptr) : json::value(page->messages.back().seq);
-    co_return JsonResponse(ctx, status::ok,
-                           json::object{{"messages", ToJson(page->messages)}, {"has_more", page->has_more}, {"next_after", next}});
+    co_return JsonResponse(
+        ctx, status::ok,
+        json::object{{"messages", ToJson(page->messages)}, {"has_more", page->has_more}, {"next_after", next}});
 }
 
 awaitable<Response> EndConversation(ConversationService& svc, RequestContext& ctx) {

@@ -20,7 +20,8 @@ namespace {
 constexpr std::size_t kAuthCacheMax = 200000;
 
 metrics::Counter& MessagesCounter(std::string_view role) {
-    return metrics::Default().GetCounter("kefu_messages_total", "Messages stored, by role.", metrics::Label("role", role));
+    return metrics::Default().GetCounter("kefu_messages_total", "Messages stored, by role.",
+                                         metrics::Label("role", role));
 }
 
 json::array QuickRepliesJson(const dialogue::BotMessage& m) {
@@ -56,8 +57,8 @@ std::vector<storage::NewMessage> ConversationService::ToNewMessages(const std::v
                 for (auto& kv : extra.as_object()) meta[kv.key()] = kv.value();
             }
         }
-        out.push_back(storage::NewMessage{NewId("msg_"), "bot", r.text, std::nullopt, in_reply_to,
-                                          json::serialize(meta), now});
+        out.push_back(
+            storage::NewMessage{NewId("msg_"), "bot", r.text, std::nullopt, in_reply_to, json::serialize(meta), now});
     }
     return out;
 }
@@ -78,12 +79,13 @@ awaitable<Result<CreatedConversation>> ConversationService::Create(CreateConvers
     if (!created) co_return created.error();
     MessagesCounter("bot").Inc(created->messages.size());
     Remember(rec.id, CachedAuth{rec.token_hash, ConversationRef{rec.id, rec.channel, rec.language, rec.customer_ref}});
-    log::Debug("conversation created", {{"conversation_id", rec.id}, {"channel", rec.channel}, {"language", rec.language}});
+    log::Debug("conversation created",
+               {{"conversation_id", rec.id}, {"channel", rec.channel}, {"language", rec.language}});
     co_return CreatedConversation{std::move(created->conversation), std::move(token), std::move(created->messages)};
 }
 
 awaitable<Result<ConversationRef>> ConversationService::Authorize(const std::string& id,
-                                                                 std::optional<std::string_view> token) {
+                                                                  std::optional<std::string_view> token) {
     const Error not_found{ErrorCode::kNotFound, "conversation not found"};
     if (!token || token->empty() || id.size() > 64) co_return not_found;
     std::optional<CachedAuth> auth;
@@ -92,7 +94,8 @@ awaitable<Result<ConversationRef>> ConversationService::Authorize(const std::str
         if (auto it = auth_cache_.find(id); it != auth_cache_.end()) auth = it->second;
     }
     if (!auth) {
-        auto rec = co_await Await<storage::ConversationRecord>([&](auto done) { store_.GetConversation(id, std::move(done)); });
+        auto rec = co_await Await<storage::ConversationRecord>(
+            [&](auto done) { store_.GetConversation(id, std::move(done)); });
         if (!rec) co_return rec.error().code == ErrorCode::kNotFound ? not_found : rec.error();
         auth = CachedAuth{rec->token_hash, ConversationRef{rec->id, rec->channel, rec->language, rec->customer_ref}};
         Remember(id, *auth);
@@ -140,15 +143,18 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
 }
 
 awaitable<Result<storage::ConversationRecord>> ConversationService::Get(const std::string& id) {
-    co_return co_await Await<storage::ConversationRecord>([&](auto done) { store_.GetConversation(id, std::move(done)); });
+    co_return co_await Await<storage::ConversationRecord>(
+        [&](auto done) { store_.GetConversation(id, std::move(done)); });
 }
 
-awaitable<Result<storage::MessagePage>> ConversationService::List(const std::string& id, std::int64_t after, int limit) {
+awaitable<Result<storage::MessagePage>> ConversationService::List(const std::string& id, std::int64_t after,
+                                                                  int limit) {
     co_return co_await Await<storage::MessagePage>(
         [&](auto done) { store_.ListMessages(id, after, limit, std::move(done)); });
 }
 
-awaitable<Result<storage::ConversationRecord>> ConversationService::End(const std::string& id, const Subscriber* origin) {
+awaitable<Result<storage::ConversationRecord>> ConversationService::End(const std::string& id,
+                                                                        const Subscriber* origin) {
     auto guard = co_await turn_locks_.Lock(id);
     auto rec = co_await Await<storage::ConversationRecord>(
         [&](auto done) { store_.EndConversation(id, NowMillis(), std::move(done)); });

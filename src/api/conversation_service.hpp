@@ -48,7 +48,7 @@ struct PostedMessage {
 };
 
 class ConversationService {
-public:
+  public:
     ConversationService(storage::ConversationStore& store, const dialogue::Pipeline& pipeline, Hub& hub,
                         const CustomerTokenVerifier& tokens);
 
@@ -57,7 +57,7 @@ public:
     // kNotFound unless `token` is the conversation's access token or a valid customer token for its
     // customer. An unknown id and a wrong token are indistinguishable.
     boost::asio::awaitable<Result<ConversationRef>> Authorize(const std::string& id,
-                                                             std::optional<std::string_view> token);
+                                                              std::optional<std::string_view> token);
 
     // Stores the customer message durably, then runs the bot and stores its replies. `on_stored` runs
     // once the customer message is committed (before the bot replies), for transports that acknowledge
@@ -71,12 +71,12 @@ public:
     boost::asio::awaitable<Result<storage::ConversationRecord>> Get(const std::string& id);
     boost::asio::awaitable<Result<storage::MessagePage>> List(const std::string& id, std::int64_t after, int limit);
     boost::asio::awaitable<Result<storage::ConversationRecord>> End(const std::string& id,
-                                                                   const Subscriber* origin = nullptr);
+                                                                    const Subscriber* origin = nullptr);
 
     const CustomerTokenVerifier& tokens() const { return tokens_; }
     Hub& hub() { return hub_; }
 
-private:
+  private:
     struct CachedAuth {
         std::string token_hash;
         ConversationRef ref;

@@ -23,7 +23,7 @@ constexpr double kFrameBurst = 40;
 class ConversationWsHandler final : public net::WsSessionHandler,
                                     public Subscriber,
                                     public std::enable_shared_from_this<ConversationWsHandler> {
-public:
+  public:
     ConversationWsHandler(ConversationService& svc, std::weak_ptr<net::WsConnection> conn)
         : svc_(svc), conn_(std::move(conn)), last_refill_(std::chrono::steady_clock::now()) {}
 
@@ -81,14 +81,15 @@ public:
         Send(frame);
     }
 
-private:
+  private:
     void Send(std::string frame) {
         if (auto c = conn_.lock()) c->Send(std::move(frame));
     }
 
     bool TakeToken() {
         auto now = std::chrono::steady_clock::now();
-        tokens_ = std::min(kFrameBurst, tokens_ + std::chrono::duration<double>(now - last_refill_).count() * kFramesPerSecond);
+        tokens_ = std::min(kFrameBurst,
+                           tokens_ + std::chrono::duration<double>(now - last_refill_).count() * kFramesPerSecond);
         last_refill_ = now;
         if (tokens_ < 1) return false;
         tokens_ -= 1;
@@ -116,8 +117,8 @@ private:
                 }
                 after = a->as_int64();
             }
-            auto ref = co_await svc_.Authorize(*id.value(), token.value() ? std::optional<std::string_view>(*token.value())
-                                                                           : std::nullopt);
+            auto ref = co_await svc_.Authorize(
+                *id.value(), token.value() ? std::optional<std::string_view>(*token.value()) : std::nullopt);
             if (!ref) {
                 Send(ErrorEvent(ref.error()));
                 if (auto c = conn_.lock()) c->Close(boost::beast::websocket::close_code::policy_error);
@@ -207,8 +208,8 @@ private:
     std::chrono::steady_clock::time_point last_refill_;
 
     std::mutex pending_mu_;
-    bool opened_ = false;                // guarded by pending_mu_
-    std::vector<std::string> pending_;   // hub frames that arrived before "opened"; guarded by pending_mu_
+    bool opened_ = false;               // guarded by pending_mu_
+    std::vector<std::string> pending_;  // hub frames that arrived before "opened"; guarded by pending_mu_
 };
 
 }  // namespace

@@ -17,7 +17,7 @@ struct CustomerClaims {
 };
 
 class CustomerTokenVerifier {
-public:
+  public:
     // An empty key disables customer tokens: Verify always returns nullopt.
     explicit CustomerTokenVerifier(std::string key) : key_(std::move(key)) {}
 
@@ -26,7 +26,7 @@ public:
     std::string Sign(const CustomerClaims& claims) const;
     bool enabled() const { return !key_.empty(); }
 
-private:
+  private:
     std::string key_;
 };
 

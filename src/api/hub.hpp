@@ -13,20 +13,20 @@
 namespace kefu::api {
 
 class Subscriber {
-public:
+  public:
     virtual ~Subscriber() = default;
     virtual void Deliver(const std::string& frame) = 0;  // must return at once
 };
 
 class Hub {
-public:
+  public:
     void Join(const std::string& room, const std::shared_ptr<Subscriber>& s);
     void Leave(const std::string& room, const Subscriber* s);
     // Sends frame to every subscriber of room except `except` (may be null).
     void Publish(const std::string& room, const std::string& frame, const Subscriber* except = nullptr);
     std::size_t RoomCount() const;
 
-private:
+  private:
     mutable std::mutex mu_;
     std::unordered_map<std::string, std::vector<std::weak_ptr<Subscriber>>> rooms_;  // guarded by mu_
 };

@@ -19,7 +19,8 @@ Result<json::object> ParseObject(std::string_view body) {
     return std::move(v.as_object());
 }
 
-Result<std::optional<std::string>> OptionalString(const json::object& obj, std::string_view key, const StringRule& rule) {
+Result<std::optional<std::string>> OptionalString(const json::object& obj, std::string_view key,
+                                                  const StringRule& rule) {
     auto it = obj.find(key);
     if (it == obj.end() || it->value().is_null()) return std::optional<std::string>{};
     if (!it->value().is_string()) return Error{ErrorCode::kInvalidArgument, std::string(key) + " must be a string"};
@@ -34,7 +35,8 @@ Result<std::optional<std::string>> OptionalString(const json::object& obj, std::
     if (n < rule.min_chars) {
         return Error{ErrorCode::kInvalidArgument,
                      std::string(key) + (rule.min_chars == 1 ? " must not be empty"
-                                                               : " must have at least " + std::to_string(rule.min_chars) + " characters")};
+                                                             : " must have at least " + std::to_string(rule.min_chars) +
+                                                                   " characters")};
     }
     if (n > rule.max_chars) {
         return Error{ErrorCode::kInvalidArgument,

@@ -18,9 +18,9 @@
 namespace kefu::api {
 
 class KeyedMutex {
-public:
+  public:
     class Guard {
-    public:
+      public:
         Guard(KeyedMutex* m, std::string key) : m_(m), key_(std::move(key)) {}
         Guard(Guard&& o) noexcept : m_(std::exchange(o.m_, nullptr)), key_(std::move(o.key_)) {}
         Guard(const Guard&) = delete;
@@ -30,7 +30,7 @@ public:
             if (m_) m_->Unlock(key_);
         }
 
-    private:
+      private:
         KeyedMutex* m_;
         std::string key_;
     };
@@ -57,7 +57,7 @@ public:
         co_return Guard(this, std::move(key));
     }
 
-private:
+  private:
     struct Entry {
         bool locked = false;
         std::deque<std::function<void()>> waiters;

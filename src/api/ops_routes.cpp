@@ -23,13 +23,17 @@ using net::http::status;
 namespace {
 
 std::string_view MimeType(std::string_view path) {
-    static const std::map<std::string_view, std::string_view> kTypes = {
-        {".html", "text/html; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".svg", "image/svg+xml"},               {".png", "image/png"},
-        {".json", "application/json"},           {".yaml", "application/yaml; charset=utf-8"},
-        {".ico", "image/x-icon"},                {".txt", "text/plain; charset=utf-8"},
-        {".woff2", "font/woff2"}};
+    static const std::map<std::string_view, std::string_view> kTypes = {{".html", "text/html; charset=utf-8"},
+                                                                        {".js", "text/javascript; charset=utf-8"},
+                                                                        {".mjs", "text/javascript; charset=utf-8"},
+                                                                        {".css", "text/css; charset=utf-8"},
+                                                                        {".svg", "image/svg+xml"},
+                                                                        {".png", "image/png"},
+                                                                        {".json", "application/json"},
+                                                                        {".yaml", "application/yaml; charset=utf-8"},
+                                                                        {".ico", "image/x-icon"},
+                                                                        {".txt", "text/plain; charset=utf-8"},
+                                                                        {".woff2", "font/woff2"}};
     auto dot = path.rfind('.');
     if (dot != std::string_view::npos) {
         if (auto it = kTypes.find(path.substr(dot)); it != kTypes.end()) return it->second;
@@ -48,7 +52,7 @@ struct Asset {
 };
 
 class StaticFiles {
-public:
+  public:
     explicit StaticFiles(std::string root) : root_(std::move(root)) {
         if (root_.empty()) {
             for (const auto& f : embedded::WebFiles()) {
@@ -79,7 +83,7 @@ public:
         co_return res;
     }
 
-private:
+  private:
     static std::string Etag(std::string_view data) { return "\"" + Sha256Hex(data).substr(0, 32) + "\""; }
 
     std::optional<Asset> Find(const std::string& rel) const {
@@ -116,7 +120,8 @@ void AddOpsRoutes(net::Router& router, OpsOptions options) {
         co_return net::JsonResponse(ctx, status::ok, json::object{{"status", "ready"}});
     });
     router.Add(verb::get, "/metrics", [](RequestContext& ctx) -> awaitable<Response> {
-        co_return net::TextResponse(ctx, status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics::Default().Render());
+        co_return net::TextResponse(ctx, status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                                    metrics::Default().Render());
     });
     router.Add(verb::get, "/api/v1/openapi.yaml", [](RequestContext& ctx) -> awaitable<Response> {
         for (const auto& f : embedded::DocFiles()) {

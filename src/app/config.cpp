@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace kefu::app {
 
@@ -62,10 +62,14 @@ ConfigKey String(std::string s, std::string k, std::string help, std::vector<std
 
 std::string TypeName(ValueType t) {
     switch (t) {
-        case ValueType::kInt: return "an integer";
-        case ValueType::kDouble: return "a number";
-        case ValueType::kBool: return "true or false";
-        case ValueType::kString: return "a string";
+        case ValueType::kInt:
+            return "an integer";
+        case ValueType::kDouble:
+            return "a number";
+        case ValueType::kBool:
+            return "true or false";
+        case ValueType::kString:
+            return "a string";
     }
     return "a value";
 }
@@ -93,7 +97,8 @@ std::optional<ConfigValue> ParseString(ValueType t, const std::string& s) {
             if (s == "true" || s == "1") return true;
             if (s == "false" || s == "0") return false;
             return std::nullopt;
-        case ValueType::kString: return s;
+        case ValueType::kString:
+            return s;
     }
     return std::nullopt;
 }
@@ -134,9 +139,13 @@ std::string ConfigKey::EnvName() const {
 
 const std::vector<ConfigKey>& Schema() {
     static const std::vector<ConfigKey> kSchema = {
-        String("server", "host", "Address to listen on.", {}, [](Config& c) -> std::string& { return c.server.host; }, false),
-        Int("server", "port", "TCP port; 0 picks a free one.", 0, 65535, [](Config& c) -> std::int64_t& { return c.server.port; }),
-        Int("server", "io_threads", "I/O threads; 0 = one per core.", 0, 256, [](Config& c) -> std::int64_t& { return c.server.io_threads; }),
+        String(
+            "server", "host", "Address to listen on.", {}, [](Config& c) -> std::string& { return c.server.host; },
+            false),
+        Int("server", "port", "TCP port; 0 picks a free one.", 0, 65535,
+            [](Config& c) -> std::int64_t& { return c.server.port; }),
+        Int("server", "io_threads", "I/O threads; 0 = one per core.", 0, 256,
+            [](Config& c) -> std::int64_t& { return c.server.io_threads; }),
         Int("server", "max_connections", "Open connections at most; more get 503 overloaded.", 1, 1000000,
             [](Config& c) -> std::int64_t& { return c.server.max_connections; }),
         Int("server", "max_header_bytes", "Request header size limit (431 beyond).", 1024, 1048576,
@@ -155,15 +164,20 @@ const std::vector<ConfigKey>& Schema() {
             [](Config& c) -> std::int64_t& { return c.server.shutdown_timeout_ms; }),
         Int("server", "ws_max_message_bytes", "Largest WebSocket message accepted.", 256, 1048576,
             [](Config& c) -> std::int64_t& { return c.server.ws_max_message_bytes; }),
-        String("storage", "driver", "Storage back end.", {"sqlite"}, [](Config& c) -> std::string& { return c.storage.driver; }),
-        String("storage", "path", "SQLite database file.", {}, [](Config& c) -> std::string& { return c.storage.path; }, false),
+        String("storage", "driver", "Storage back end.", {"sqlite"},
+               [](Config& c) -> std::string& { return c.storage.driver; }),
+        String(
+            "storage", "path", "SQLite database file.", {}, [](Config& c) -> std::string& { return c.storage.path; },
+            false),
         Int("storage", "batch_max", "Write operations per group commit at most.", 1, 100000,
             [](Config& c) -> std::int64_t& { return c.storage.batch_max; }),
         String("log", "level", "Log level.", {"trace", "debug", "info", "warn", "error", "off"},
                [](Config& c) -> std::string& { return c.log.level; }),
-        String("log", "format", "Log line format.", {"json", "text"}, [](Config& c) -> std::string& { return c.log.format; }),
-        String("bot", "pack", "Directory of the bot pack (intents, FAQ, flows).", {},
-               [](Config& c) -> std::string& { return c.bot.pack; }, false),
+        String("log", "format", "Log line format.", {"json", "text"},
+               [](Config& c) -> std::string& { return c.log.format; }),
+        String(
+            "bot", "pack", "Directory of the bot pack (intents, FAQ, flows).", {},
+            [](Config& c) -> std::string& { return c.bot.pack; }, false),
         String("bot", "default_language", "Language of a conversation when the client gives none.", {"zh", "en"},
                [](Config& c) -> std::string& { return c.bot.default_language; }),
         String("web", "root", "Serve web assets from this directory instead of the embedded copy (development).", {},
@@ -178,14 +192,16 @@ const std::vector<ConfigKey>& Schema() {
 std::variant<Config, ConfigError> LoadConfig(const ConfigSources& sources) {
     Config cfg;
     auto apply = [&](const ConfigKey& k, const ConfigValue& v, const std::string& where) -> std::optional<ConfigError> {
-        if (auto reason = k.set(cfg, v)) return ConfigError{fmt::format("config: {}: {} ({})", k.Name(), *reason, where)};
+        if (auto reason = k.set(cfg, v))
+            return ConfigError{fmt::format("config: {}: {} ({})", k.Name(), *reason, where)};
         return std::nullopt;
     };
 
     std::optional<std::string> file = sources.file;
     if (!file && std::filesystem::exists("kefu.toml")) file = "kefu.toml";
     if (file) {
-        if (!std::filesystem::exists(*file)) return ConfigError{fmt::format("config: cannot read '{}': no such file", *file)};
+        if (!std::filesystem::exists(*file))
+            return ConfigError{fmt::format("config: cannot read '{}': no such file", *file)};
         toml::table root;
         try {
             root = toml::parse_file(*file);
@@ -196,13 +212,18 @@ std::variant<Config, ConfigError> LoadConfig(const ConfigSources& sources) {
             auto where = [&](const toml::node& n) { return fmt::format("{}:{}", *file, n.source().begin.line); };
             const auto* table = node.as_table();
             if (!table) {
-                return ConfigError{fmt::format("config: unknown key '{}' ({}): expected a [section]", section.str(), where(node))};
+                return ConfigError{
+                    fmt::format("config: unknown key '{}' ({}): expected a [section]", section.str(), where(node))};
             }
             for (const auto& [key, value] : *table) {
                 const ConfigKey* k = FindKey(section.str(), key.str());
-                if (!k) return ConfigError{fmt::format("config: unknown key '{}.{}' ({})", section.str(), key.str(), where(value))};
+                if (!k)
+                    return ConfigError{
+                        fmt::format("config: unknown key '{}.{}' ({})", section.str(), key.str(), where(value))};
                 auto v = FromToml(k->type, value);
-                if (!v) return ConfigError{fmt::format("config: {}: must be {} ({})", k->Name(), TypeName(k->type), where(value))};
+                if (!v)
+                    return ConfigError{
+                        fmt::format("config: {}: must be {} ({})", k->Name(), TypeName(k->type), where(value))};
                 if (auto err = apply(*k, *v, where(value))) return *err;
             }
         }
@@ -212,7 +233,9 @@ std::variant<Config, ConfigError> LoadConfig(const ConfigSources& sources) {
             const char* env = std::getenv(k.EnvName().c_str());
             if (!env) continue;
             auto v = ParseString(k.type, env);
-            if (!v) return ConfigError{fmt::format("config: {}: must be {} (environment {})", k.Name(), TypeName(k.type), k.EnvName())};
+            if (!v)
+                return ConfigError{
+                    fmt::format("config: {}: must be {} (environment {})", k.Name(), TypeName(k.type), k.EnvName())};
             if (auto err = apply(k, *v, "environment " + k.EnvName())) return *err;
         }
     }
@@ -221,7 +244,8 @@ std::variant<Config, ConfigError> LoadConfig(const ConfigSources& sources) {
         const ConfigKey* k = dot == std::string::npos ? nullptr : FindKey(name.substr(0, dot), name.substr(dot + 1));
         if (!k) return ConfigError{fmt::format("config: unknown key '{}' (flag)", name)};
         auto v = ParseString(k->type, value);
-        if (!v) return ConfigError{fmt::format("config: {}: must be {} (flag --{})", k->Name(), TypeName(k->type), name)};
+        if (!v)
+            return ConfigError{fmt::format("config: {}: must be {} (flag --{})", k->Name(), TypeName(k->type), name)};
         if (auto err = apply(*k, *v, "flag --" + name)) return *err;
     }
     if (cfg.server.rate_limit_burst < 1) cfg.server.rate_limit_burst = 1;
@@ -255,7 +279,9 @@ std::string LoadCustomerTokenSecret(const Config& c) {
     if (const char* env = std::getenv("KEFU_AUTH_CUSTOMER_TOKEN_SECRET"); env && *env) return env;
     if (c.auth.customer_token_secret_file.empty()) return {};
     std::ifstream in(c.auth.customer_token_secret_file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read auth.customer_token_secret_file '" + c.auth.customer_token_secret_file + "'");
+    if (!in)
+        throw std::runtime_error("cannot read auth.customer_token_secret_file '" + c.auth.customer_token_secret_file +
+                                 "'");
     std::stringstream ss;
     ss << in.rdbuf();
     std::string s = ss.str();

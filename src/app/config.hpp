@@ -74,7 +74,7 @@ struct ConfigError {
 };
 
 struct ConfigSources {
-    std::optional<std::string> file;  // TOML path; nullopt = ./kefu.toml if it exists
+    std::optional<std::string> file;                         // TOML path; nullopt = ./kefu.toml if it exists
     std::vector<std::pair<std::string, std::string>> flags;  // (section.key, value) from the command line
     bool use_env = true;
 };

@@ -11,7 +11,8 @@ namespace {
 
 std::string WriteToml(const std::string& body) {
     static int n = 0;
-    auto path = std::filesystem::temp_directory_path() / ("kefu_config_test_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".toml");
+    auto path = std::filesystem::temp_directory_path() /
+                ("kefu_config_test_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".toml");
     std::ofstream(path) << body;
     return path.string();
 }

@@ -95,9 +95,11 @@ int main(int argc, char** argv) {
     nlu_eval->add_option("--data", nlu_data, "Test file (repeatable)")->required()->check(CLI::ExistingFile);
     nlu_eval->add_flag("--json", nlu_json, "Print one JSON object");
     double nlu_threshold = -1;
-    nlu_eval->add_option("--threshold", nlu_threshold, "Out-of-scope threshold to use instead of the model's (0 disables)")
+    nlu_eval
+        ->add_option("--threshold", nlu_threshold, "Out-of-scope threshold to use instead of the model's (0 disables)")
         ->check(CLI::Range(0.0, 1.0));
-    auto* nlu_predict = nlu->add_subcommand("predict", "Read one text per line from stdin; write one JSON object per line.");
+    auto* nlu_predict =
+        nlu->add_subcommand("predict", "Read one text per line from stdin; write one JSON object per line.");
     nlu_predict->add_option("--model", nlu_model, "Model file")->required()->check(CLI::ExistingFile);
     nlu_predict->add_option("--now", nlu_now, "Reference time for relative dates (ISO-8601 with offset; default: now)");
 

@@ -1,17 +1,18 @@
 // `kefu nlu train | eval | predict`: the command-line contract is documented in docs/nlu.md.
 
+#include "app/nlu_command.hpp"
+
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
-#include <fmt/format.h>
 #include <iostream>
 #include <map>
 #include <set>
 
-#include "app/nlu_command.hpp"
 #include "nlu/entities.hpp"
 #include "nlu/intent_model.hpp"
 #include "nlu/language.hpp"
@@ -25,7 +26,7 @@ namespace json = boost::json;
 
 // A progress bar on a terminal; one line per stage otherwise (CI logs).
 class Progress {
-public:
+  public:
     void operator()(std::string_view stage, double fraction) {
         int pct = static_cast<int>(fraction * 100);
         if (isatty(STDERR_FILENO)) {
@@ -40,7 +41,7 @@ public:
         last_pct_ = pct;
     }
 
-private:
+  private:
     std::string last_stage_;
     int last_pct_ = -1;
 };
@@ -103,7 +104,8 @@ int NluTrain(const std::vector<std::string>& data, const std::string& model_path
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto& info = model.value()->info();
     std::cout << fmt::format(
-        "trained {} intents on {} examples in {:.1f} s: {} features, temperature {:.2f}, out-of-scope threshold {:.3f}, "
+        "trained {} intents on {} examples in {:.1f} s: {} features, temperature {:.2f}, out-of-scope threshold "
+        "{:.3f}, "
         "held-out accuracy {:.2f}%\nmodel: {}\n",
         model.value()->labels().size(), examples.size(), secs, info.features, info.temperature, info.threshold,
         info.holdout_accuracy * 100, model_path);
@@ -169,30 +171,36 @@ int NluEval(const std::string& model_path, const std::vector<std::string>& data,
     std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     json::array top_confusions;
     for (std::size_t i = 0; i < std::min<std::size_t>(10, pairs.size()); ++i) {
-        top_confusions.push_back(json::object{{"expected", pairs[i].second.first}, {"predicted", pairs[i].second.second}, {"count", pairs[i].first}});
+        top_confusions.push_back(json::object{
+            {"expected", pairs[i].second.first}, {"predicted", pairs[i].second.second}, {"count", pairs[i].first}});
     }
     const double n = static_cast<double>(examples.size());
-    json::object out{{"n", examples.size()},
-                     {"accuracy", static_cast<double>(correct) / n},
-                     {"macro_f1", labels.empty() ? 0.0 : f1_sum / static_cast<double>(labels.size())},
-                     {"out_of_scope", json::object{{"support", oos_true},
-                                                   {"precision", oos_pred ? static_cast<double>(oos_hit) / static_cast<double>(oos_pred) : 0.0},
-                                                   {"recall", oos_true ? static_cast<double>(oos_hit) / static_cast<double>(oos_true) : 0.0}}},
-                     {"latency_us", json::object{{"p50", Percentile(latency_us, 0.5)}, {"p99", Percentile(latency_us, 0.99)}, {"max", Percentile(latency_us, 1.0)}}},
-                     {"threshold", m.info().threshold},
-                     {"top_confusions", top_confusions},
-                     {"per_intent", per_intent}};
+    json::object out{
+        {"n", examples.size()},
+        {"accuracy", static_cast<double>(correct) / n},
+        {"macro_f1", labels.empty() ? 0.0 : f1_sum / static_cast<double>(labels.size())},
+        {"out_of_scope",
+         json::object{{"support", oos_true},
+                      {"precision", oos_pred ? static_cast<double>(oos_hit) / static_cast<double>(oos_pred) : 0.0},
+                      {"recall", oos_true ? static_cast<double>(oos_hit) / static_cast<double>(oos_true) : 0.0}}},
+        {"latency_us", json::object{{"p50", Percentile(latency_us, 0.5)},
+                                    {"p99", Percentile(latency_us, 0.99)},
+                                    {"max", Percentile(latency_us, 1.0)}}},
+        {"threshold", m.info().threshold},
+        {"top_confusions", top_confusions},
+        {"per_intent", per_intent}};
     if (as_json) {
         std::cout << json::serialize(out) << "\n";
         return 0;
     }
-    std::cout << fmt::format("examples {}   accuracy {:.2f}%   macro-F1 {:.2f}%\n", examples.size(), out["accuracy"].as_double() * 100,
-                             out["macro_f1"].as_double() * 100);
-    std::cout << fmt::format("out-of-scope: {} queries, precision {:.2f}%, recall {:.2f}% (threshold {:.3f})\n", oos_true,
-                             out["out_of_scope"].as_object()["precision"].as_double() * 100,
+    std::cout << fmt::format("examples {}   accuracy {:.2f}%   macro-F1 {:.2f}%\n", examples.size(),
+                             out["accuracy"].as_double() * 100, out["macro_f1"].as_double() * 100);
+    std::cout << fmt::format("out-of-scope: {} queries, precision {:.2f}%, recall {:.2f}% (threshold {:.3f})\n",
+                             oos_true, out["out_of_scope"].as_object()["precision"].as_double() * 100,
                              out["out_of_scope"].as_object()["recall"].as_double() * 100, m.info().threshold);
-    std::cout << fmt::format("latency per query: p50 {:.0f} us, p99 {:.0f} us, max {:.0f} us (normalise + predict, one thread)\n\n",
-                             Percentile(latency_us, 0.5), Percentile(latency_us, 0.99), Percentile(latency_us, 1.0));
+    std::cout << fmt::format(
+        "latency per query: p50 {:.0f} us, p99 {:.0f} us, max {:.0f} us (normalise + predict, one thread)\n\n",
+        Percentile(latency_us, 0.5), Percentile(latency_us, 0.99), Percentile(latency_us, 1.0));
     std::cout << fmt::format("{:<32} {:>9} {:>9} {:>9}\n", "intent", "precision", "recall", "support");
     for (const auto& l : labels) {
         const auto& o = per_intent[l].as_object();
@@ -202,7 +210,8 @@ int NluEval(const std::string& model_path, const std::vector<std::string>& data,
     std::cout << "\ntop confusions (expected → predicted):\n";
     for (const auto& c : top_confusions) {
         const auto& o = c.as_object();
-        std::cout << fmt::format("  {:>4}  {} → {}\n", o.at("count").as_int64(), o.at("expected").as_string().c_str(), o.at("predicted").as_string().c_str());
+        std::cout << fmt::format("  {:>4}  {} → {}\n", o.at("count").as_int64(), o.at("expected").as_string().c_str(),
+                                 o.at("predicted").as_string().c_str());
     }
     return 0;
 }

@@ -1,7 +1,7 @@
-#include <csignal>
 #include <pthread.h>
 
 #include <atomic>
+#include <csignal>
 #include <iostream>
 
 #include "api/conversation_service.hpp"
@@ -90,7 +90,9 @@ int RunServe(const Config& config) {
     }
     server.Start();
     ready.store(true);
-    log::Info("ready", {{"port", server.port()}, {"storage", config.storage.path}, {"pack", config.bot.pack},
+    log::Info("ready", {{"port", server.port()},
+                        {"storage", config.storage.path},
+                        {"pack", config.bot.pack},
                         {"schema_version", db->schema_version()}});
 
     int sig = 0;

@@ -47,9 +47,9 @@ struct Error {
 // Result<T> holds either a value or an Error. Check ok() before value().
 template <typename T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-    Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  public:
+    Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+    Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     // Returns true iff the result holds a value.
     bool ok() const { return v_.index() == 0; }
@@ -76,13 +76,13 @@ public:
         return std::get<1>(v_);
     }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
 
@@ -93,7 +93,7 @@ public:
         return error_;
     }
 
-private:
+  private:
     Error error_;
     bool ok_ = true;
 };

@@ -31,12 +31,18 @@ std::shared_ptr<spdlog::logger> Logger() {
 
 std::string_view LevelName(Level l) {
     switch (l) {
-        case Level::kTrace: return "trace";
-        case Level::kDebug: return "debug";
-        case Level::kInfo: return "info";
-        case Level::kWarn: return "warn";
-        case Level::kError: return "error";
-        case Level::kOff: return "off";
+        case Level::kTrace:
+            return "trace";
+        case Level::kDebug:
+            return "debug";
+        case Level::kInfo:
+            return "info";
+        case Level::kWarn:
+            return "warn";
+        case Level::kError:
+            return "error";
+        case Level::kOff:
+            return "off";
     }
     return "info";
 }

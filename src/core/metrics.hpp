@@ -15,32 +15,32 @@
 namespace kefu::metrics {
 
 class Counter {
-public:
+  public:
     void Inc(std::uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
     std::uint64_t Value() const { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<std::uint64_t> v_{0};
 };
 
 class Gauge {
-public:
+  public:
     void Add(std::int64_t n) { v_.fetch_add(n, std::memory_order_relaxed); }
     void Set(std::int64_t n) { v_.store(n, std::memory_order_relaxed); }
     std::int64_t Value() const { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<std::int64_t> v_{0};
 };
 
 class Histogram {
-public:
+  public:
     explicit Histogram(std::vector<double> upper_bounds);
     void Observe(double v);
     // Appends the _bucket, _sum and _count lines for this series.
     void Render(std::string& out, std::string_view name, std::string_view labels) const;
 
-private:
+  private:
     std::vector<double> bounds_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // bounds_.size() + 1 (the +Inf bucket)
     std::atomic<std::uint64_t> count_{0};
@@ -51,7 +51,7 @@ private:
 const std::vector<double>& LatencyBuckets();
 
 class Registry {
-public:
+  public:
     // `labels` is the label set in exposition syntax without braces: route="/x",status="200".
     // Use Label() to build values safely.
     Counter& GetCounter(std::string_view name, std::string_view help, std::string_view labels = {});
@@ -60,7 +60,7 @@ public:
                             const std::vector<double>& buckets = LatencyBuckets());
     std::string Render() const;
 
-private:
+  private:
     enum class Type { kCounter, kGauge, kHistogram };
     struct Family {
         std::string help;

@@ -117,7 +117,8 @@ std::string MaskPii(std::string_view text) {
                 if (IsDigit(text[j])) {
                     digits.push_back(text[j]);
                     ++j;
-                } else if ((text[j] == ' ' || text[j] == '-') && j + 1 < n && IsDigit(text[j + 1]) && digits.size() < 19) {
+                } else if ((text[j] == ' ' || text[j] == '-') && j + 1 < n && IsDigit(text[j + 1]) &&
+                           digits.size() < 19) {
                     ++j;
                 } else {
                     break;
@@ -134,9 +135,15 @@ std::string MaskPii(std::string_view text) {
             std::size_t count = digits.size() + (ends_with_x ? 1 : 0);
             switch (kind) {
                 case NumberKind::kCard:
-                case NumberKind::kResidentId: out += MaskDigits(span, count, 0, 4); break;
-                case NumberKind::kPhone: out += MaskDigits(span, count, count - 8, 4); break;
-                case NumberKind::kNone: out.append(span); break;
+                case NumberKind::kResidentId:
+                    out += MaskDigits(span, count, 0, 4);
+                    break;
+                case NumberKind::kPhone:
+                    out += MaskDigits(span, count, count - 8, 4);
+                    break;
+                case NumberKind::kNone:
+                    out.append(span);
+                    break;
             }
             i = end;
             continue;

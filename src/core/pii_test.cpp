@@ -25,13 +25,9 @@ TEST(MaskPii, MasksCardsKeepingLastFour) {
     EXPECT_EQ(MaskPii("4111-1111-1111-1111"), "****-****-****-1111");
 }
 
-TEST(MaskPii, MasksSixteenDigitRunsEvenWhenLuhnFails) {
-    EXPECT_EQ(MaskPii("4111111111111112"), "************1112");
-}
+TEST(MaskPii, MasksSixteenDigitRunsEvenWhenLuhnFails) { EXPECT_EQ(MaskPii("4111111111111112"), "************1112"); }
 
-TEST(MaskPii, MasksResidentIds) {
-    EXPECT_EQ(MaskPii("身份证11010519491231002X。"), "身份证**************002X。");
-}
+TEST(MaskPii, MasksResidentIds) { EXPECT_EQ(MaskPii("身份证11010519491231002X。"), "身份证**************002X。"); }
 
 TEST(MaskPii, MasksPhonesKeepingPrefixAndTail) {
     EXPECT_EQ(MaskPii("call 13812345678"), "call 138****5678");
@@ -39,9 +35,7 @@ TEST(MaskPii, MasksPhonesKeepingPrefixAndTail) {
     EXPECT_EQ(MaskPii("电话138-1234-5678"), "电话138-****-5678");
 }
 
-TEST(MaskPii, MasksEmails) {
-    EXPECT_EQ(MaskPii("mail zhang.san@example.com now"), "mail z***@example.com now");
-}
+TEST(MaskPii, MasksEmails) { EXPECT_EQ(MaskPii("mail zhang.san@example.com now"), "mail z***@example.com now"); }
 
 TEST(MaskPii, LeavesOrdinaryNumbersAlone) {
     EXPECT_EQ(MaskPii("amount 1000.50 on 2026-11-23, ts 1732368000"), "amount 1000.50 on 2026-11-23, ts 1732368000");

@@ -33,14 +33,14 @@ struct NormalisedText {
 };
 
 struct Understanding {
-    std::string intent;      // "" when nothing matched
-    double confidence = 0;   // 0..1
-    std::string language;    // zh | en | mixed
+    std::string intent;     // "" when nothing matched
+    double confidence = 0;  // 0..1
+    std::string language;   // zh | en | mixed
 };
 
 // What the policy decided to do this turn.
 struct Decision {
-    std::string action;         // "reply" | "fallback"
+    std::string action;  // "reply" | "fallback"
     std::string intent;
     std::string reply_language;  // zh | en
 };
@@ -52,39 +52,39 @@ struct TurnResult {
 };
 
 class Normaliser {
-public:
+  public:
     virtual ~Normaliser() = default;
     virtual NormalisedText Normalise(std::string_view text) const = 0;
 };
 
 class Understander {
-public:
+  public:
     virtual ~Understander() = default;
     virtual Understanding Understand(const NormalisedText& text) const = 0;
 };
 
 class Policy {
-public:
+  public:
     virtual ~Policy() = default;
     virtual Decision Decide(const TurnInput& input, const Understanding& understanding) const = 0;
 };
 
 class Responder {
-public:
+  public:
     virtual ~Responder() = default;
     virtual std::vector<BotMessage> Respond(const Decision& decision) const = 0;
     virtual BotMessage Welcome(std::string_view language) const = 0;
 };
 
 class Pipeline {
-public:
+  public:
     Pipeline(std::unique_ptr<Normaliser> normaliser, std::unique_ptr<Understander> understander,
              std::unique_ptr<Policy> policy, std::unique_ptr<Responder> responder);
 
     TurnResult Run(const TurnInput& input) const;
     BotMessage Welcome(std::string_view language) const { return responder_->Welcome(language); }
 
-private:
+  private:
     std::unique_ptr<Normaliser> normaliser_;
     std::unique_ptr<Understander> understander_;
     std::unique_ptr<Policy> policy_;

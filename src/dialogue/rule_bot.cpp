@@ -47,7 +47,8 @@ char32_t NextCodePoint(std::string_view s, std::size_t& i) {
         return 0xFFFD;
     }
     char32_t cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
-    for (int k = 1; k <= n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+    for (int k = 1; k <= n; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
     i += static_cast<std::size_t>(n) + 1;
     return cp;
 }
@@ -73,7 +74,7 @@ void AppendUtf8(std::string& out, char32_t cp) {
 bool IsHan(char32_t cp) { return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF); }
 
 class KeywordUnderstander final : public Understander {
-public:
+  public:
     explicit KeywordUnderstander(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
 
     Understanding Understand(const NormalisedText& text) const override {
@@ -93,12 +94,14 @@ public:
             }
         }
         // A crude confidence: how much of the message the matched keywords cover.
-        u.confidence = text.text.empty() ? 0.0 : std::min(1.0, 0.4 + static_cast<double>(best) / static_cast<double>(text.text.size()));
+        u.confidence = text.text.empty()
+                           ? 0.0
+                           : std::min(1.0, 0.4 + static_cast<double>(best) / static_cast<double>(text.text.size()));
         if (u.intent.empty()) u.confidence = 0;
         return u;
     }
 
-private:
+  private:
     // Whole-word match for English keywords, substring match for Chinese ones.
     static bool Contains(const std::string& hay, const std::string& needle, bool whole_word) {
         std::size_t pos = 0;
@@ -117,7 +120,7 @@ private:
 };
 
 class RulePolicy final : public Policy {
-public:
+  public:
     Decision Decide(const TurnInput& input, const Understanding& u) const override {
         Decision d;
         d.intent = u.intent;
@@ -129,7 +132,7 @@ public:
 };
 
 class TemplateResponder final : public Responder {
-public:
+  public:
     explicit TemplateResponder(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
 
     std::vector<BotMessage> Respond(const Decision& d) const override {
@@ -145,7 +148,7 @@ public:
         return Message(rules_->welcome, rules_->welcome_quick, language);
     }
 
-private:
+  private:
     static BotMessage Message(const Localised& text, const LocalisedReplies& quick, std::string_view lang) {
         BotMessage m{text.Get(lang), {}};
         if (auto it = quick.by_lang.find(std::string(lang)); it != quick.by_lang.end()) m.quick_replies = it->second;
@@ -194,7 +197,7 @@ NormalisedText BasicNormaliser::Normalise(std::string_view text) const {
     for (std::size_t i = 0; i < text.size();) {
         char32_t cp = NextCodePoint(text, i);
         if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;  // full-width ASCII
-        if (cp == 0x3000) cp = ' ';                     // ideographic space
+        if (cp == 0x3000) cp = ' ';                      // ideographic space
         if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') {
             pending_space = !out.text.empty();
             continue;
@@ -238,7 +241,8 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir)
             r.intent = n["intent"].as<std::string>();
             if (!n["keywords"] || !n["keywords"].IsMap()) Fail(file, n, "rule '" + r.intent + "' needs 'keywords'");
             for (const auto& kv : n["keywords"]) {
-                for (const auto& w : kv.second) r.keywords[kv.first.as<std::string>()].push_back(norm.Normalise(w.as<std::string>()).text);
+                for (const auto& w : kv.second)
+                    r.keywords[kv.first.as<std::string>()].push_back(norm.Normalise(w.as<std::string>()).text);
             }
             r.reply = ReadLocalised(file, n["reply"], "rule '" + r.intent + "' reply");
             r.quick_replies = ReadQuick(file, n["quick_replies"]);

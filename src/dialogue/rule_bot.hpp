@@ -13,7 +13,7 @@ namespace kefu::dialogue {
 
 // Full-width ASCII to half-width, ASCII lower-case, whitespace collapsed; language by script counts.
 class BasicNormaliser final : public Normaliser {
-public:
+  public:
     NormalisedText Normalise(std::string_view text) const override;
 };
 

@@ -29,8 +29,7 @@ std::string FormDecode(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '+') {
             out.push_back(' ');
-        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-                   HexValue(s[i + 2]) >= 0) {
+        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
             out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
             i += 2;
         } else {
@@ -93,8 +92,7 @@ Response ErrorResponse(const RequestContext& ctx, const Error& error) {
     return ErrorResponse(ctx.request_id, ctx.req.version(), error);
 }
 
-Response TextResponse(const RequestContext& ctx, http::status status, std::string_view content_type,
-                      std::string body) {
+Response TextResponse(const RequestContext& ctx, http::status status, std::string_view content_type, std::string body) {
     Response res{status, ctx.req.version()};
     res.set(http::field::content_type, content_type);
     res.body() = std::move(body);

@@ -24,8 +24,8 @@ struct RequestContext {
     const Request& req;
     std::string request_id;
     std::string client_ip;
-    std::string_view path;   // the target without the query string
-    std::string_view query;  // after '?', undecoded
+    std::string_view path;                                    // the target without the query string
+    std::string_view query;                                   // after '?', undecoded
     std::vector<std::pair<std::string, std::string>> params;  // path parameters from the route pattern
 
     std::string_view Param(std::string_view name) const;
@@ -41,8 +41,7 @@ Response JsonResponse(const RequestContext& ctx, http::status status, const boos
 Response ErrorResponse(const RequestContext& ctx, const Error& error);
 // For failures before a RequestContext exists (header too large, timeouts).
 Response ErrorResponse(std::string_view request_id, unsigned version, const Error& error);
-Response TextResponse(const RequestContext& ctx, http::status status, std::string_view content_type,
-                      std::string body);
+Response TextResponse(const RequestContext& ctx, http::status status, std::string_view content_type, std::string body);
 
 // A client-supplied X-Request-Id is kept if it is 1–64 chars of [A-Za-z0-9._-]; otherwise a new one is made.
 std::string RequestIdFor(const Request& req);

@@ -11,7 +11,7 @@
 namespace kefu::net {
 
 class RateLimiter {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     // rate <= 0 disables limiting.
@@ -20,7 +20,7 @@ public:
     // Takes one token for key. Returns true if allowed; otherwise sets *retry_after_s (whole seconds, ≥1).
     bool Allow(const std::string& key, int* retry_after_s, Clock::time_point now = Clock::now());
 
-private:
+  private:
     struct Bucket {
         double tokens;
         Clock::time_point last;

@@ -13,7 +13,7 @@
 namespace kefu::net {
 
 class Router {
-public:
+  public:
     struct Route {
         http::verb method;
         std::string pattern;  // also the metrics label: "/api/v1/conversations/{id}"
@@ -35,7 +35,7 @@ public:
     const Handler& fallback_get() const { return fallback_get_; }
     const std::vector<Route>& routes() const { return routes_; }
 
-private:
+  private:
     std::vector<Route> routes_;
     Handler fallback_get_;
 };

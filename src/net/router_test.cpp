@@ -6,7 +6,9 @@ namespace kefu::net {
 namespace {
 
 Handler Noop() {
-    return [](RequestContext& ctx) -> boost::asio::awaitable<Response> { co_return Response{http::status::ok, ctx.req.version()}; };
+    return [](RequestContext& ctx) -> boost::asio::awaitable<Response> {
+        co_return Response{http::status::ok, ctx.req.version()};
+    };
 }
 
 TEST(Router, MatchesLiteralAndParameterSegments) {

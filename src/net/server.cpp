@@ -43,7 +43,8 @@ void RecordRequest(std::string_view route, std::string_view method, unsigned sta
     std::string labels = metrics::Label("route", route) + "," + metrics::Label("method", method) + "," +
                          metrics::Label("status", std::to_string(status));
     reg.GetCounter("kefu_http_requests_total", "HTTP requests by route, method and status.", labels).Inc();
-    reg.GetHistogram("kefu_http_request_duration_seconds", "HTTP request latency by route, from parsed request to response ready.",
+    reg.GetHistogram("kefu_http_request_duration_seconds",
+                     "HTTP request latency by route, from parsed request to response ready.",
                      metrics::Label("route", route))
         .Observe(seconds);
 }
@@ -62,7 +63,7 @@ bool IsOpsPath(std::string_view path) { return path == "/healthz" || path == "/r
 
 // Serves one TCP connection: HTTP/1.1 keep-alive requests until close, or a WebSocket upgrade.
 class HttpSession final : public Server::Session, public std::enable_shared_from_this<HttpSession> {
-public:
+  public:
     HttpSession(Server& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
         beast::error_code ec;
         auto ep = stream_.socket().remote_endpoint(ec);
@@ -97,17 +98,19 @@ public:
                 self->stream_.socket().cancel(ignored);
             });
             stream_.expires_never();
-            auto [ec, n] = co_await http::async_read_header(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            auto [ec, n] =
+                co_await http::async_read_header(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
             // Beast checks header_limit only while the header is incomplete; check the whole header too.
             if (!ec && HeaderBytes(parser.get()) > opt.max_header_bytes) ec = http::error::header_limit;
             if (!ec && !parser.is_done()) {
-                std::tie(ec, n) = co_await http::async_read(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
+                std::tie(ec, n) =
+                    co_await http::async_read(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
             }
             timer.cancel();
             if (*timed_out) ec = beast::error::timeout;
             if (ec) {
-                if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                    ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+                if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+                    ec == asio::error::operation_aborted) {
                     break;
                 }
                 Error err{ErrorCode::kInvalidArgument, "malformed HTTP request"};
@@ -121,7 +124,8 @@ public:
                 }
                 std::string rid = parser.is_header_done() ? RequestIdFor(parser.get()) : NewRequestId();
                 RecordRequest("(unparsed)", "-", static_cast<unsigned>(HttpStatusFor(err.code)), 0);
-                log::Info("request rejected", {{"request_id", rid}, {"code", ErrorCodeName(err.code)}, {"ip", client_ip_}});
+                log::Info("request rejected",
+                          {{"request_id", rid}, {"code", ErrorCodeName(err.code)}, {"ip", client_ip_}});
                 co_await WriteAndLinger(ErrorResponse(rid, 11, err));
                 break;
             }
@@ -141,7 +145,7 @@ public:
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
 
-private:
+  private:
     // Bytes of the request line and header fields, as sent.
     static std::size_t HeaderBytes(const Request& req) {
         std::size_t n = req.method_string().size() + req.target().size() + 12;
@@ -205,7 +209,7 @@ private:
         struct WsRef final : Server::Session {
             std::weak_ptr<WsConnection> conn;
 
-    void StopGracefully() override {
+            void StopGracefully() override {
                 if (auto c = conn.lock()) c->Close();
             }
         };
@@ -220,8 +224,12 @@ private:
         auto t0 = std::chrono::steady_clock::now();
         std::string_view target(req.target().data(), req.target().size());
         auto qpos = target.find('?');
-        RequestContext ctx{req, RequestIdFor(req), client_ip_, target.substr(0, qpos),
-                           qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1), {}};
+        RequestContext ctx{req,
+                           RequestIdFor(req),
+                           client_ip_,
+                           target.substr(0, qpos),
+                           qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1),
+                           {}};
         std::string route = "(unmatched)";
         Response res = co_await Handle(ctx, route);
         res.set("X-Request-Id", ctx.request_id);
@@ -233,10 +241,11 @@ private:
             res.content_length(len);
         }
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        RecordRequest(route, std::string_view(req.method_string().data(), req.method_string().size()),
-                      res.result_int(), secs);
+        RecordRequest(route, std::string_view(req.method_string().data(), req.method_string().size()), res.result_int(),
+                      secs);
         if (res.result_int() >= 500) {
-            log::Error("request failed", {{"request_id", ctx.request_id}, {"route", route}, {"status", res.result_int()}});
+            log::Error("request failed",
+                       {{"request_id", ctx.request_id}, {"route", route}, {"status", res.result_int()}});
         } else {
             log::Debug("request", {{"request_id", ctx.request_id},
                                    {"method", std::string_view(req.method_string().data(), req.method_string().size())},
@@ -269,7 +278,8 @@ private:
                 res.set(http::field::allow, allow);
                 co_return res;
             }
-            if ((req.method() == http::verb::get || req.method() == http::verb::head) && server_.router().fallback_get()) {
+            if ((req.method() == http::verb::get || req.method() == http::verb::head) &&
+                server_.router().fallback_get()) {
                 route = "(static)";
                 co_return co_await server_.router().fallback_get()(ctx);
             }
@@ -279,7 +289,8 @@ private:
         ctx.params = std::move(match.params);
         if (!req.body().empty()) {
             if (!IsJsonContentType(req)) {
-                co_return ErrorResponse(ctx, {ErrorCode::kUnsupportedMediaType, "request bodies must be application/json"});
+                co_return ErrorResponse(ctx,
+                                        {ErrorCode::kUnsupportedMediaType, "request bodies must be application/json"});
             }
             if (!IsValidUtf8(req.body())) {
                 co_return ErrorResponse(ctx, {ErrorCode::kInvalidUtf8, "request body is not valid UTF-8"});
@@ -306,7 +317,8 @@ Server::Server(ServerOptions options, const Router& router, WsHandlerFactory ws_
       router_(router),
       ws_factory_(std::move(ws_factory)),
       rate_limiter_(options_.rate_limit_rps, options_.rate_limit_burst),
-      ioc_(options_.io_threads > 0 ? options_.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+      ioc_(options_.io_threads > 0 ? options_.io_threads
+                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
       acceptor_(ioc_) {}
 
 Server::~Server() {
@@ -324,14 +336,16 @@ void Server::Listen() {
 
 void Server::Start() {
     asio::co_spawn(ioc_, AcceptLoop(), LogSpawnFailure);
-    int n = options_.io_threads > 0 ? options_.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int n = options_.io_threads > 0 ? options_.io_threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
     log::Info("listening", {{"host", options_.host}, {"port", bound_port_}, {"io_threads", n}});
 }
 
 asio::awaitable<void> Server::AcceptLoop() {
     for (;;) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::as_tuple(asio::use_awaitable));
+        auto [ec, socket] =
+            co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::as_tuple(asio::use_awaitable));
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
             log::Warn("accept failed", {{"error", ec.message()}});
@@ -370,11 +384,10 @@ asio::awaitable<void> Server::AcceptLoop() {
         }
         auto session = std::make_shared<HttpSession>(*this, std::move(socket));
         auto id = Register(session);
-        asio::co_spawn(session->executor(), session->Run(),
-                       [this, id, release](std::exception_ptr e) {
-                           Unregister(id);
-                           release(e);
-                       });
+        asio::co_spawn(session->executor(), session->Run(), [this, id, release](std::exception_ptr e) {
+            Unregister(id);
+            release(e);
+        });
     }
 }
 

@@ -28,14 +28,14 @@ namespace kefu::net {
 
 struct ServerOptions {
     std::string host = "0.0.0.0";
-    int port = 8080;                 // 0 picks a free port (see Server::port())
-    int io_threads = 0;              // 0 = one per core
-    int max_connections = 10000;     // beyond this a new connection gets 503 overloaded and is closed
+    int port = 8080;              // 0 picks a free port (see Server::port())
+    int io_threads = 0;           // 0 = one per core
+    int max_connections = 10000;  // beyond this a new connection gets 503 overloaded and is closed
     std::size_t max_header_bytes = 8192;
     std::size_t max_body_bytes = 65536;
-    std::chrono::milliseconds read_timeout{15000};   // to receive one whole request once it has begun
-    std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait between requests
-    double rate_limit_rps = 100;     // per client IP; 0 disables
+    std::chrono::milliseconds read_timeout{15000};  // to receive one whole request once it has begun
+    std::chrono::milliseconds idle_timeout{60000};  // keep-alive wait between requests
+    double rate_limit_rps = 100;                    // per client IP; 0 disables
     double rate_limit_burst = 200;
     std::chrono::milliseconds shutdown_timeout{10000};
     std::string websocket_path = "/api/v1/ws";
@@ -43,7 +43,7 @@ struct ServerOptions {
 };
 
 class Server {
-public:
+  public:
     Server(ServerOptions options, const Router& router, WsHandlerFactory ws_factory);
     ~Server();
 
@@ -60,7 +60,7 @@ public:
 
     // Internal: connection registry, used by sessions.
     class Session {
-    public:
+      public:
         virtual ~Session() = default;
         virtual void StopGracefully() = 0;  // thread-safe
     };
@@ -71,7 +71,7 @@ public:
     const WsHandlerFactory& ws_factory() const { return ws_factory_; }
     RateLimiter& rate_limiter() { return rate_limiter_; }
 
-private:
+  private:
     boost::asio::awaitable<void> AcceptLoop();
 
     ServerOptions options_;

@@ -30,8 +30,7 @@ metrics::Counter& DroppedSlow() {
 }
 }  // namespace
 
-WsConnection::WsConnection(beast::tcp_stream stream, WsOptions options)
-    : ws_(std::move(stream)), options_(options) {}
+WsConnection::WsConnection(beast::tcp_stream stream, WsOptions options) : ws_(std::move(stream)), options_(options) {}
 
 asio::awaitable<void> WsConnection::Run(Request req, WsHandlerFactory factory, std::string client_ip) {
     auto self = shared_from_this();
@@ -39,8 +38,8 @@ asio::awaitable<void> WsConnection::Run(Request req, WsHandlerFactory factory, s
     websocket::stream_base::timeout timeouts{std::chrono::seconds(15), std::chrono::seconds(120), true};
     ws_.set_option(timeouts);
     ws_.read_message_max(options_.max_message_bytes);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "kefu"); }));
+    ws_.set_option(
+        websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "kefu"); }));
     auto [ec] = co_await ws_.async_accept(req, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
 

@@ -18,7 +18,7 @@ namespace kefu::net {
 class WsConnection;
 
 class WsSessionHandler {
-public:
+  public:
     virtual ~WsSessionHandler() = default;
     // Called for each text frame, one at a time, on the connection's strand.
     virtual boost::asio::awaitable<void> OnText(std::string text) = 0;
@@ -27,7 +27,8 @@ public:
 };
 
 // Creates the protocol handler for a new connection.
-using WsHandlerFactory = std::function<std::shared_ptr<WsSessionHandler>(std::weak_ptr<WsConnection>, std::string client_ip)>;
+using WsHandlerFactory =
+    std::function<std::shared_ptr<WsSessionHandler>(std::weak_ptr<WsConnection>, std::string client_ip)>;
 
 struct WsOptions {
     std::size_t max_message_bytes = 16384;
@@ -35,7 +36,7 @@ struct WsOptions {
 };
 
 class WsConnection : public std::enable_shared_from_this<WsConnection> {
-public:
+  public:
     WsConnection(boost::beast::tcp_stream stream, WsOptions options);
 
     // Completes the upgrade for req and runs the read loop until the connection closes.
@@ -46,7 +47,7 @@ public:
     // Thread-safe: sends a close frame (code 1001 going away or 1008 policy) and ends the connection.
     void Close(boost::beast::websocket::close_code code = boost::beast::websocket::close_code::going_away);
 
-private:
+  private:
     boost::asio::awaitable<void> WriteLoop();
 
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;

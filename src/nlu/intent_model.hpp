@@ -85,7 +85,7 @@ class IntentModel {
     std::unordered_map<std::uint64_t, std::uint32_t> index_;  // feature hash → column
     std::vector<float> idf_;                                  // per column
     std::uint32_t first_char_column_ = 0;  // columns below are word features, from here character n-grams
-    std::vector<float> weights_;                              // (columns + 1 bias row) × labels, row-major
+    std::vector<float> weights_;           // (columns + 1 bias row) × labels, row-major
     int out_of_scope_label_ = -1;
     ModelInfo info_;
 

@@ -23,19 +23,45 @@ const Normaliser& Norm() {
 
 std::vector<Example> SmallSet() {
     std::vector<Example> ex;
-    const char* balance[] = {"what is my balance", "how much money do I have", "check my account balance", "balance please",
-                             "show my balance", "余额多少", "我的卡里还有多少钱", "查一下余额", "帮我查余额", "账户余额是多少"};
-    const char* lost[] = {"I lost my card", "my card is missing", "can't find my debit card", "lost card",
-                          "my card was lost yesterday", "卡丢了", "我的银行卡丢了", "银行卡找不到了", "卡掉了怎么办", "我把卡弄丢了"};
-    const char* hours[] = {"when do branches open", "opening hours", "what time does the branch close", "branch hours",
-                           "are you open on saturday", "营业时间", "网点几点开门", "几点关门", "周六营业吗", "网点营业时间是什么"};
+    const char* balance[] = {"what is my balance",
+                             "how much money do I have",
+                             "check my account balance",
+                             "balance please",
+                             "show my balance",
+                             "余额多少",
+                             "我的卡里还有多少钱",
+                             "查一下余额",
+                             "帮我查余额",
+                             "账户余额是多少"};
+    const char* lost[] = {"I lost my card",
+                          "my card is missing",
+                          "can't find my debit card",
+                          "lost card",
+                          "my card was lost yesterday",
+                          "卡丢了",
+                          "我的银行卡丢了",
+                          "银行卡找不到了",
+                          "卡掉了怎么办",
+                          "我把卡弄丢了"};
+    const char* hours[] = {"when do branches open",
+                           "opening hours",
+                           "what time does the branch close",
+                           "branch hours",
+                           "are you open on saturday",
+                           "营业时间",
+                           "网点几点开门",
+                           "几点关门",
+                           "周六营业吗",
+                           "网点营业时间是什么"};
     for (auto* t : balance) ex.push_back({t, "check_balance", "", 0});
     for (auto* t : lost) ex.push_back({t, "card_lost", "", 0});
     for (auto* t : hours) ex.push_back({t, "branch_hours", "", 0});
     return ex;
 }
 
-std::string Predict(const IntentModel& m, const std::string& text) { return m.Predict(Norm().Normalise(text).value()).intent; }
+std::string Predict(const IntentModel& m, const std::string& text) {
+    return m.Predict(Norm().Normalise(text).value()).intent;
+}
 
 TEST(IntentModel, LearnsIntentsInBothLanguagesIncludingTraditional) {
     TrainOptions o;
@@ -143,8 +169,9 @@ TEST(TrainingData, CsvErrorsNameTheLine) {
 }
 
 TEST(TrainingData, LoadsKefuYaml) {
-    auto path = WriteFile("kefu.yaml",
-                          "version: 1\nintents:\n  - name: greet\n    examples:\n      zh: [你好, 您好]\n      en: [hello]\n");
+    auto path =
+        WriteFile("kefu.yaml",
+                  "version: 1\nintents:\n  - name: greet\n    examples:\n      zh: [你好, 您好]\n      en: [hello]\n");
     auto r = LoadExamples(path);
     ASSERT_TRUE(r.ok()) << r.error().message;
     ASSERT_EQ(r->size(), 3u);
@@ -153,9 +180,10 @@ TEST(TrainingData, LoadsKefuYaml) {
 }
 
 TEST(TrainingData, LoadsRasaNluYamlAndStripsEntityAnnotations) {
-    auto path = WriteFile("rasa.yml",
-                          "version: \"3.1\"\nnlu:\n- intent: spending\n  examples: |\n    - how much did I spend at [Taobao](merchant)\n"
-                          "    - spending last month\n- synonym: taobao\n  examples: |\n    - tb\n");
+    auto path = WriteFile(
+        "rasa.yml",
+        "version: \"3.1\"\nnlu:\n- intent: spending\n  examples: |\n    - how much did I spend at [Taobao](merchant)\n"
+        "    - spending last month\n- synonym: taobao\n  examples: |\n    - tb\n");
     auto r = LoadExamples(path);
     ASSERT_TRUE(r.ok()) << r.error().message;
     ASSERT_EQ(r->size(), 2u);

@@ -54,8 +54,8 @@ struct NewMessage {
 
 struct AppendOutcome {
     MessageRecord message;
-    bool duplicate = false;               // the client_message_id was already stored; nothing was written
-    std::vector<MessageRecord> replies;   // for a duplicate: the messages stored in reply to the original
+    bool duplicate = false;              // the client_message_id was already stored; nothing was written
+    std::vector<MessageRecord> replies;  // for a duplicate: the messages stored in reply to the original
 };
 
 struct CreatedConversation {
@@ -69,7 +69,7 @@ struct MessagePage {
 };
 
 class ConversationStore {
-public:
+  public:
     virtual ~ConversationStore() = default;
 
     // Creates the conversation and its first messages (the welcome) in one transaction.

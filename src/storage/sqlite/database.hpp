@@ -35,7 +35,7 @@ template <typename T>
 using Callback = std::function<void(Result<T>)>;
 
 class Database {
-public:
+  public:
     // Opens the file, sets WAL and synchronous=FULL, and applies pending migrations. Throws on failure.
     static std::unique_ptr<Database> Open(const DatabaseOptions& options);
     ~Database();
@@ -43,15 +43,14 @@ public:
     template <typename T>
     void Write(std::function<Result<T>(Connection&)> fn, Callback<T> done) {
         auto result = std::make_shared<std::optional<Result<T>>>();
-        EnqueueWrite(WriteOp{
-            [fn = std::move(fn), result](Connection& c) {
-                *result = RunGuarded(fn, c);
-                return result->has_value() && result->value().ok();
-            },
-            [done = std::move(done), result](bool committed) {
-                if (!committed) return done(Error{ErrorCode::kInternal, "storage commit failed"});
-                done(std::move(**result));
-            }});
+        EnqueueWrite(WriteOp{[fn = std::move(fn), result](Connection& c) {
+                                 *result = RunGuarded(fn, c);
+                                 return result->has_value() && result->value().ok();
+                             },
+                             [done = std::move(done), result](bool committed) {
+                                 if (!committed) return done(Error{ErrorCode::kInternal, "storage commit failed"});
+                                 done(std::move(**result));
+                             }});
     }
 
     template <typename T>
@@ -63,7 +62,7 @@ public:
     void Close();
     int schema_version() const { return schema_version_; }
 
-private:
+  private:
     struct WriteOp {
         std::function<bool(Connection&)> run;  // returns false if the op failed (roll back its savepoint)
         std::function<void(bool committed)> finish;

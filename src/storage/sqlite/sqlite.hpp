@@ -16,16 +16,16 @@
 namespace kefu::storage::sqlite {
 
 class SqliteError : public std::runtime_error {
-public:
+  public:
     SqliteError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
     int code() const { return code_; }
 
-private:
+  private:
     int code_;
 };
 
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
     ~Statement();
     Statement(const Statement&) = delete;
@@ -52,13 +52,13 @@ public:
     std::optional<std::string> OptText(int col) const;
     std::optional<std::int64_t> OptInt(int col) const;
 
-private:
+  private:
     sqlite3* db_;
     sqlite3_stmt* stmt_;
 };
 
 class Connection {
-public:
+  public:
     // Opens (creating if needed) the database file. `read_only` connections refuse writes.
     Connection(const std::string& path, bool read_only);
     ~Connection();
@@ -71,7 +71,7 @@ public:
     std::int64_t Changes() const;
     sqlite3* raw() { return db_; }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };

@@ -61,7 +61,8 @@ std::vector<MessageRecord> LoadReplies(Connection& c, const std::string& convers
 
 // Inserts one message with the next seq. Requires a write transaction.
 MessageRecord InsertMessage(Connection& c, const std::string& conversation_id, const NewMessage& m) {
-    auto& bump = c.Prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq");
+    auto& bump =
+        c.Prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq");
     bump.Bind(1, m.created_at).Bind(2, conversation_id);
     if (!bump.Step()) throw SqliteError(0, "conversation vanished during append");
     std::int64_t seq = bump.Int(0);
@@ -80,12 +81,12 @@ MessageRecord InsertMessage(Connection& c, const std::string& conversation_id, c
         .Bind(8, m.meta)
         .Bind(9, m.created_at)
         .Run();
-    return MessageRecord{m.id, conversation_id, seq, m.role, m.text, m.client_message_id, m.in_reply_to, m.meta,
-                         m.created_at};
+    return MessageRecord{m.id,          conversation_id, seq,         m.role, m.text, m.client_message_id,
+                         m.in_reply_to, m.meta,          m.created_at};
 }
 
 class SqliteConversationStore final : public ConversationStore {
-public:
+  public:
     explicit SqliteConversationStore(Database& db) : db_(db) {}
 
     void CreateConversation(ConversationRecord record, std::vector<NewMessage> initial,
@@ -119,8 +120,8 @@ public:
 
     void AppendCustomerMessage(std::string conversation_id, NewMessage message, Callback<AppendOutcome> done) override {
         db_.Write<AppendOutcome>(
-            [conversation_id = std::move(conversation_id), message = std::move(message)](
-                Connection& c) -> Result<AppendOutcome> {
+            [conversation_id = std::move(conversation_id),
+             message = std::move(message)](Connection& c) -> Result<AppendOutcome> {
                 auto conv = LoadConversation(c, conversation_id);
                 if (!conv) return conv.error();
                 if (message.client_message_id) {
@@ -163,8 +164,9 @@ public:
     void ListMessages(std::string conversation_id, std::int64_t after, int limit, Callback<MessagePage> done) override {
         db_.Read<MessagePage>(
             [conversation_id = std::move(conversation_id), after, limit](Connection& c) -> Result<MessagePage> {
-                static const std::string kSql = "SELECT " + std::string(kMessageColumns) +
-                                                " FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+                static const std::string kSql =
+                    "SELECT " + std::string(kMessageColumns) +
+                    " FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?";
                 auto& s = c.Prepare(kSql);
                 s.Bind(1, conversation_id).Bind(2, after).Bind(3, static_cast<std::int64_t>(limit) + 1);
                 MessagePage page;
@@ -194,7 +196,7 @@ public:
             std::move(done));
     }
 
-private:
+  private:
     Database& db_;
 };
 

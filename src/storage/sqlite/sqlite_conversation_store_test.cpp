@@ -21,7 +21,7 @@ Result<T> Wait(Fn fn) {
 }
 
 class ConversationStoreTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() / NewId("kefu_store_test_");
         db_ = Database::Open({(dir_ / "kefu.db").string(), 2, 64});
@@ -42,7 +42,8 @@ protected:
         rec.language = "zh";
         rec.created_at = rec.updated_at = 1000;
         auto r = Wait<CreatedConversation>([&](auto done) {
-            store_->CreateConversation(rec, {NewMessage{NewId("msg_"), "bot", "welcome", std::nullopt, std::nullopt, "{}", 1000}}, done);
+            store_->CreateConversation(
+                rec, {NewMessage{NewId("msg_"), "bot", "welcome", std::nullopt, std::nullopt, "{}", 1000}}, done);
         });
         EXPECT_TRUE(r.ok());
         return rec;
@@ -50,7 +51,8 @@ protected:
 
     Result<AppendOutcome> Append(const std::string& conv, const std::string& cmid, const std::string& text) {
         return Wait<AppendOutcome>([&](auto done) {
-            store_->AppendCustomerMessage(conv, NewMessage{NewId("msg_"), "customer", text, cmid, std::nullopt, "{}", 2000}, done);
+            store_->AppendCustomerMessage(
+                conv, NewMessage{NewId("msg_"), "customer", text, cmid, std::nullopt, "{}", 2000}, done);
         });
     }
 
@@ -84,7 +86,8 @@ TEST_F(ConversationStoreTest, RetryWithSameClientIdIsADuplicateWithReplies) {
     auto first = Append(rec.id, "c1", "hello");
     ASSERT_TRUE(first.ok());
     auto replies = Wait<std::vector<MessageRecord>>([&](auto done) {
-        store_->AppendMessages(rec.id, {NewMessage{NewId("msg_"), "bot", "hi!", std::nullopt, first->message.seq, "{}", 2001}}, done);
+        store_->AppendMessages(
+            rec.id, {NewMessage{NewId("msg_"), "bot", "hi!", std::nullopt, first->message.seq, "{}", 2001}}, done);
     });
     ASSERT_TRUE(replies.ok());
     auto again = Append(rec.id, "c1", "hello");
@@ -168,8 +171,9 @@ TEST_F(ConversationStoreTest, ManyConcurrentWritersAreGroupCommitted) {
     constexpr int kWriters = 200;
     std::vector<std::promise<Result<AppendOutcome>>> promises(kWriters);
     for (int i = 0; i < kWriters; ++i) {
-        store_->AppendCustomerMessage(rec.id, NewMessage{NewId("msg_"), "customer", "m", "w" + std::to_string(i), std::nullopt, "{}", 1},
-                                      [&promises, i](Result<AppendOutcome> r) { promises[static_cast<size_t>(i)].set_value(std::move(r)); });
+        store_->AppendCustomerMessage(
+            rec.id, NewMessage{NewId("msg_"), "customer", "m", "w" + std::to_string(i), std::nullopt, "{}", 1},
+            [&promises, i](Result<AppendOutcome> r) { promises[static_cast<size_t>(i)].set_value(std::move(r)); });
     }
     std::set<std::int64_t> seqs;
     for (auto& p : promises) {
