@@ -32,9 +32,9 @@ json::array QuickRepliesJson(const dialogue::BotMessage& m) {
 
 }  // namespace
 
-ConversationService::ConversationService(storage::ConversationStore& store, const dialogue::Pipeline& pipeline,
+ConversationService::ConversationService(storage::ConversationStore& store, const dialogue::PipelineHolder& pipelines,
                                          Hub& hub, const CustomerTokenVerifier& tokens)
-    : store_(store), pipeline_(pipeline), hub_(hub), tokens_(tokens) {}
+    : store_(store), pipelines_(pipelines), hub_(hub), tokens_(tokens) {}
 
 void ConversationService::Remember(const std::string& id, CachedAuth auth) {
     std::lock_guard lock(cache_mu_);
@@ -73,7 +73,9 @@ awaitable<Result<CreatedConversation>> ConversationService::Create(CreateConvers
     rec.language = request.language;
     rec.customer_ref = request.customer_ref;
     rec.created_at = rec.updated_at = now;
-    auto welcome = ToNewMessages({pipeline_.Welcome(request.language)}, std::nullopt, {});
+    auto pipeline = pipelines_.Get();
+    if (!pipeline) co_return Error{ErrorCode::kUnavailable, "the bot is starting; try again shortly"};
+    auto welcome = ToNewMessages({pipeline->Welcome(request.language)}, std::nullopt, {});
     auto created = co_await Await<storage::CreatedConversation>(
         [&](auto done) { store_.CreateConversation(rec, std::move(welcome), std::move(done)); });
     if (!created) co_return created.error();
@@ -111,6 +113,8 @@ awaitable<Result<ConversationRef>> ConversationService::Authorize(const std::str
 awaitable<Result<PostedMessage>> ConversationService::Post(
     const ConversationRef& conv, std::string client_message_id, std::string text, const Subscriber* origin,
     std::function<void(const storage::MessageRecord&, bool)> on_stored) {
+    auto pipeline = pipelines_.Get();
+    if (!pipeline) co_return Error{ErrorCode::kUnavailable, "the bot is starting; try again shortly"};
     auto guard = co_await turn_locks_.Lock(conv.id);
 
     storage::NewMessage msg{NewId("msg_"), "customer", text, client_message_id, std::nullopt, "{}", NowMillis()};
@@ -129,10 +133,19 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     // A first delivery, or a retry of a turn whose replies were never stored (the process died between
     // the two commits): run the bot now.
     dialogue::TurnInput input{conv.id, conv.channel, conv.language, out.message.text};
-    dialogue::TurnResult turn = pipeline_.Run(input);
+    dialogue::TurnResult turn = pipeline->Run(input);
+    json::array top;
+    for (const auto& [intent, confidence] : turn.understanding.top) {
+        top.push_back(json::object{{"intent", intent}, {"confidence", confidence}});
+    }
+    boost::system::error_code ec;
+    json::value entities = json::parse(turn.understanding.entities_json, ec);
     std::string meta = json::serialize(json::object{{"intent", turn.understanding.intent},
                                                     {"confidence", turn.understanding.confidence},
-                                                    {"language", turn.understanding.language}});
+                                                    {"language", turn.understanding.language},
+                                                    {"action", turn.decision.action},
+                                                    {"top", std::move(top)},
+                                                    {"entities", ec ? json::value(json::array{}) : entities}});
     auto replies = co_await Await<std::vector<storage::MessageRecord>>([&](auto done) {
         store_.AppendMessages(conv.id, ToNewMessages(turn.replies, out.message.seq, meta), std::move(done));
     });

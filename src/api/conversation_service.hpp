@@ -49,7 +49,8 @@ struct PostedMessage {
 
 class ConversationService {
   public:
-    ConversationService(storage::ConversationStore& store, const dialogue::Pipeline& pipeline, Hub& hub,
+    // `pipelines` may be empty while the bot loads: turns then fail with kUnavailable.
+    ConversationService(storage::ConversationStore& store, const dialogue::PipelineHolder& pipelines, Hub& hub,
                         const CustomerTokenVerifier& tokens);
 
     boost::asio::awaitable<Result<CreatedConversation>> Create(CreateConversationRequest request);
@@ -87,7 +88,7 @@ class ConversationService {
     void Remember(const std::string& id, CachedAuth auth);
 
     storage::ConversationStore& store_;
-    const dialogue::Pipeline& pipeline_;
+    const dialogue::PipelineHolder& pipelines_;
     Hub& hub_;
     const CustomerTokenVerifier& tokens_;
     KeyedMutex turn_locks_;

@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <iostream>
 #include <string>
 
+#include "app/bot_loader.hpp"
 #include "app/commands.hpp"
-#include "dialogue/rule_bot.hpp"
+#include "nlu/normalise.hpp"
 
 namespace kefu::app {
 
@@ -16,12 +18,17 @@ void Print(std::ostream& out, const dialogue::BotMessage& m) {
 }  // namespace
 
 int RunChat(const Config& config, const std::string& language, std::istream& in, std::ostream& out) {
-    auto built = dialogue::BuildRulePipeline(config.bot.pack);
-    if (!built) {
-        std::cerr << "kefu: cannot load the bot pack: " << built.error().message << "\n";
+    auto normaliser = nlu::Normaliser::Create();
+    if (!normaliser) {
+        std::cerr << "kefu: " << normaliser.error().message << "\n";
         return 1;
     }
-    const dialogue::Pipeline& pipeline = *built.value();
+    auto bot = LoadBot(config, std::move(normaliser.value()));
+    if (!bot) {
+        std::cerr << "kefu: cannot load the bot pack: " << bot.error().message << "\n";
+        return 1;
+    }
+    const dialogue::Pipeline& pipeline = *bot->pipeline;
     dialogue::BotMessage last = pipeline.Welcome(language);
     Print(out, last);
     std::string line;

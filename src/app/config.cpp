@@ -180,6 +180,9 @@ const std::vector<ConfigKey>& Schema() {
             [](Config& c) -> std::string& { return c.bot.pack; }, false),
         String("bot", "default_language", "Language of a conversation when the client gives none.", {"zh", "en"},
                [](Config& c) -> std::string& { return c.bot.default_language; }),
+        String(
+            "bot", "model_dir", "Where trained intent models are cached.", {},
+            [](Config& c) -> std::string& { return c.bot.model_dir; }, false),
         String("web", "root", "Serve web assets from this directory instead of the embedded copy (development).", {},
                [](Config& c) -> std::string& { return c.web.root; }),
         String("auth", "customer_token_secret_file",

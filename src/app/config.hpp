@@ -41,6 +41,7 @@ struct Config {
     struct Bot {
         std::string pack = "packs/demo";
         std::string default_language = "zh";
+        std::string model_dir = "var/models";
     } bot;
     struct Web {
         std::string root;

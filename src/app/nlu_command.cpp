@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "core/clock.hpp"
 #include "nlu/entities.hpp"
 #include "nlu/intent_model.hpp"
 #include "nlu/language.hpp"
@@ -53,17 +54,6 @@ std::unique_ptr<nlu::Normaliser> MakeNormaliser() {
         return nullptr;
     }
     return std::move(n.value());
-}
-
-std::string LocalIsoNow() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
-    std::string s(buf);
-    s.insert(s.size() - 2, ":");  // +0800 → +08:00
-    return s;
 }
 
 double Percentile(std::vector<double> v, double q) {

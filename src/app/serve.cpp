@@ -8,10 +8,12 @@
 #include "api/customer_token.hpp"
 #include "api/hub.hpp"
 #include "api/routes.hpp"
+#include "app/bot_loader.hpp"
 #include "app/commands.hpp"
 #include "core/log.hpp"
-#include "dialogue/rule_bot.hpp"
+#include "core/metrics.hpp"
 #include "net/server.hpp"
+#include "nlu/normalise.hpp"
 #include "storage/sqlite/database.hpp"
 #include "storage/sqlite/sqlite_conversation_store.hpp"
 
@@ -23,6 +25,35 @@ void ConfigureLogging(const Config& config) {
     log::Init(level, config.log.format == "text" ? log::Format::kText : log::Format::kJson);
 }
 
+namespace {
+
+bool ReloadBot(const Config& config, const std::shared_ptr<const nlu::Normaliser>& normaliser,
+               dialogue::PipelineHolder& pipelines) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto bot = LoadBot(config, normaliser);
+    auto& reloads = metrics::Default();
+    if (!bot) {
+        reloads
+            .GetCounter("kefu_bot_loads_total", "Bot pack and model loads, by result.",
+                        metrics::Label("result", "error"))
+            .Inc();
+        log::Error("bot load failed", {{"pack", config.bot.pack}, {"error", bot.error().message}});
+        return false;
+    }
+    pipelines.Set(bot->pipeline);
+    reloads.GetCounter("kefu_bot_loads_total", "Bot pack and model loads, by result.", metrics::Label("result", "ok"))
+        .Inc();
+    log::Info("bot loaded",
+              {{"pack", config.bot.pack},
+               {"intents", bot->intents},
+               {"model", bot->model_path},
+               {"trained", bot->trained},
+               {"ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()}});
+    return true;
+}
+
+}  // namespace
+
 int RunServe(const Config& config) {
     ConfigureLogging(config);
     // Block the stop signals in every thread; this thread waits for them with sigwait below.
@@ -30,12 +61,12 @@ int RunServe(const Config& config) {
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
     std::atomic<bool> ready{false};
     std::unique_ptr<storage::sqlite::Database> db;
-    std::unique_ptr<dialogue::Pipeline> pipeline;
     try {
         db = storage::sqlite::Database::Open({config.storage.path, 2, static_cast<int>(config.storage.batch_max)});
     } catch (const std::exception& e) {
@@ -43,12 +74,12 @@ int RunServe(const Config& config) {
         std::cerr << "kefu: cannot open storage: " << e.what() << "\n";
         return 1;
     }
-    auto built = dialogue::BuildRulePipeline(config.bot.pack);
-    if (!built) {
-        std::cerr << "kefu: cannot load the bot pack: " << built.error().message << "\n";
+    auto normaliser_or = nlu::Normaliser::Create();
+    if (!normaliser_or) {
+        std::cerr << "kefu: " << normaliser_or.error().message << "\n";
         return 1;
     }
-    pipeline = std::move(built.value());
+    std::shared_ptr<const nlu::Normaliser> normaliser = std::move(normaliser_or.value());
     std::string token_secret;
     try {
         token_secret = LoadCustomerTokenSecret(config);
@@ -60,7 +91,8 @@ int RunServe(const Config& config) {
     auto store = storage::sqlite::MakeConversationStore(*db);
     api::Hub hub;
     api::CustomerTokenVerifier tokens(token_secret);
-    api::ConversationService conversations(*store, *pipeline, hub, tokens);
+    dialogue::PipelineHolder pipelines;
+    api::ConversationService conversations(*store, pipelines, hub, tokens);
 
     net::Router router;
     api::AddConversationRoutes(router, conversations);
@@ -89,6 +121,13 @@ int RunServe(const Config& config) {
         return 1;
     }
     server.Start();
+    // /healthz answers from here on; /readyz once the bot (rules and intent model) is loaded.
+    if (!ReloadBot(config, normaliser, pipelines)) {
+        server.Shutdown();
+        db->Close();
+        std::cerr << "kefu: cannot load the bot pack (see the log)\n";
+        return 1;
+    }
     ready.store(true);
     log::Info("ready", {{"port", server.port()},
                         {"storage", config.storage.path},
@@ -96,7 +135,13 @@ int RunServe(const Config& config) {
                         {"schema_version", db->schema_version()}});
 
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    for (;;) {
+        sigwait(&stop_signals, &sig);
+        if (sig != SIGHUP) break;
+        // Reload the pack and the model; on failure the running bot stays as it was.
+        log::Info("signal received", {{"signal", "SIGHUP"}});
+        ReloadBot(config, normaliser, pipelines);
+    }
     log::Info("signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     ready.store(false);
     server.Shutdown();

@@ -25,4 +25,15 @@ std::string FormatIsoMillis(UnixMillis t) {
                        tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+std::string LocalIsoNow() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    std::string s(buf);
+    s.insert(s.size() - 2, ":");  // +0800 → +08:00
+    return s;
+}
+
 }  // namespace kefu

@@ -4,6 +4,7 @@
 // A Pipeline is immutable once built and safe to call from many threads at once.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,15 +28,25 @@ struct TurnInput {
     std::string_view text;      // the customer's text as typed
 };
 
+}  // namespace kefu::dialogue
+namespace kefu::nlu {
+struct NormalisedText;
+}
+namespace kefu::dialogue {
+
 struct NormalisedText {
     std::string text;      // normalised for matching
-    std::string language;  // detected: zh | en | mixed
+    std::string language;  // detected: zh | en | mixed | "" (no letters)
+    // The full NLU normalisation (offset map, code points) when the normaliser provides it.
+    std::shared_ptr<const nlu::NormalisedText> nlu;
 };
 
 struct Understanding {
-    std::string intent;     // "" when nothing matched
-    double confidence = 0;  // 0..1
-    std::string language;   // zh | en | mixed
+    std::string intent;                               // "" when nothing matched; "out_of_scope" when the model says so
+    double confidence = 0;                            // 0..1, calibrated when it comes from the model
+    std::string language;                             // zh | en | mixed
+    std::vector<std::pair<std::string, double>> top;  // the best intents and their confidences
+    std::string entities_json = "[]";                 // entities found, as a JSON array (sensitive values masked)
 };
 
 // What the policy decided to do this turn.
@@ -89,6 +100,28 @@ class Pipeline {
     std::unique_ptr<Understander> understander_;
     std::unique_ptr<Policy> policy_;
     std::unique_ptr<Responder> responder_;
+};
+
+}  // namespace kefu::dialogue
+
+namespace kefu::dialogue {
+
+// The current pipeline, swapped atomically when the bot pack or model is reloaded: a turn that has taken
+// its pipeline keeps it to the end, and the next turn sees the new one. Thread-safe.
+class PipelineHolder {
+  public:
+    std::shared_ptr<const Pipeline> Get() const {
+        std::lock_guard lock(mu_);
+        return current_;
+    }
+    void Set(std::shared_ptr<const Pipeline> p) {
+        std::lock_guard lock(mu_);
+        current_ = std::move(p);
+    }
+
+  private:
+    mutable std::mutex mu_;
+    std::shared_ptr<const Pipeline> current_;  // guarded by mu_
 };
 
 }  // namespace kefu::dialogue

@@ -4,8 +4,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <map>
+
+#include "core/clock.hpp"
+#include "nlu/entities.hpp"
+#include "nlu/intent_model.hpp"
+#include "nlu/language.hpp"
+#include "nlu/normalise.hpp"
 
 namespace kefu::dialogue {
 
@@ -121,14 +128,69 @@ class KeywordUnderstander final : public Understander {
 
 class RulePolicy final : public Policy {
   public:
+    explicit RulePolicy(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
+
     Decision Decide(const TurnInput& input, const Understanding& u) const override {
         Decision d;
         d.intent = u.intent;
-        d.action = u.intent.empty() ? "fallback" : "reply";
+        bool has_reply = std::any_of(rules_->rules.begin(), rules_->rules.end(),
+                                     [&](const Rule& r) { return r.intent == u.intent; });
+        d.action = has_reply ? "reply" : "fallback";
         // Answer in the language the customer wrote in; mixed text keeps the conversation's language.
         d.reply_language = u.language == "zh" || u.language == "en" ? u.language : std::string(input.language);
         return d;
     }
+
+  private:
+    std::shared_ptr<const RuleSet> rules_;
+};
+
+// Adapts the NLU normaliser (NFKC, case folding, Traditional → Simplified, offset map) to the pipeline.
+class NluNormaliser final : public Normaliser {
+  public:
+    explicit NluNormaliser(std::shared_ptr<const nlu::Normaliser> n) : n_(std::move(n)) {}
+
+    NormalisedText Normalise(std::string_view text) const override {
+        auto r = n_->Normalise(text);
+        if (!r) return BasicNormaliser().Normalise(text);  // only for input the server already refuses
+        NormalisedText out;
+        out.text = r->text;
+        out.language = nlu::DetectLanguage(r->code_points);
+        out.nlu = std::make_shared<const nlu::NormalisedText>(std::move(r.value()));
+        return out;
+    }
+
+  private:
+    std::shared_ptr<const nlu::Normaliser> n_;
+};
+
+// Intents from the trained model and entities from the extractors; keywords when no model is loaded.
+class ModelUnderstander final : public Understander {
+  public:
+    ModelUnderstander(std::shared_ptr<const nlu::IntentModel> model, std::shared_ptr<const RuleSet> rules)
+        : model_(std::move(model)), keywords_(std::move(rules)) {}
+
+    Understanding Understand(const NormalisedText& text) const override {
+        if (!text.nlu) return keywords_.Understand(text);
+        Understanding u;
+        u.language = text.language;
+        auto p = model_->Predict(*text.nlu, 3);
+        u.intent = p.intent;
+        u.confidence = p.confidence;
+        for (const auto& t : p.top) u.top.emplace_back(t.intent, t.confidence);
+        auto entities = extractor_.Extract(*text.nlu, {LocalIsoNow()});
+        if (entities) {
+            boost::json::array a;
+            for (const auto& e : entities.value()) a.push_back(nlu::ToJson(e));
+            u.entities_json = boost::json::serialize(a);
+        }
+        return u;
+    }
+
+  private:
+    std::shared_ptr<const nlu::IntentModel> model_;
+    KeywordUnderstander keywords_;
+    nlu::EntityExtractor extractor_;
 };
 
 class TemplateResponder final : public Responder {
@@ -222,7 +284,9 @@ NormalisedText BasicNormaliser::Normalise(std::string_view text) const {
     return out;
 }
 
-Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir) {
+Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
+                                                    std::shared_ptr<const nlu::Normaliser> normaliser,
+                                                    std::shared_ptr<const nlu::IntentModel> model) {
     const std::string file = (std::filesystem::path(pack_dir) / "bot" / "rules.yaml").string();
     if (!std::filesystem::exists(file)) return Error{ErrorCode::kNotFound, file + ": not found"};
     auto rules = std::make_shared<RuleSet>();
@@ -234,7 +298,12 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir)
         rules->fallback = ReadLocalised(file, root["fallback"], "fallback");
         rules->fallback_quick = ReadQuick(file, root["fallback_quick_replies"]);
         if (!root["rules"] || !root["rules"].IsSequence()) Fail(file, root, "'rules' must be a list");
-        BasicNormaliser norm;
+        std::unique_ptr<Normaliser> norm;
+        if (normaliser) {
+            norm = std::make_unique<NluNormaliser>(normaliser);
+        } else {
+            norm = std::make_unique<BasicNormaliser>();
+        }
         for (const auto& n : root["rules"]) {
             Rule r;
             if (!n["intent"]) Fail(file, n, "a rule needs an 'intent'");
@@ -242,7 +311,7 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir)
             if (!n["keywords"] || !n["keywords"].IsMap()) Fail(file, n, "rule '" + r.intent + "' needs 'keywords'");
             for (const auto& kv : n["keywords"]) {
                 for (const auto& w : kv.second)
-                    r.keywords[kv.first.as<std::string>()].push_back(norm.Normalise(w.as<std::string>()).text);
+                    r.keywords[kv.first.as<std::string>()].push_back(norm->Normalise(w.as<std::string>()).text);
             }
             r.reply = ReadLocalised(file, n["reply"], "rule '" + r.intent + "' reply");
             r.quick_replies = ReadQuick(file, n["quick_replies"]);
@@ -253,8 +322,20 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir)
     } catch (const std::exception& e) {
         return Error{ErrorCode::kInvalidArgument, e.what()};
     }
-    return std::make_unique<Pipeline>(std::make_unique<BasicNormaliser>(), std::make_unique<KeywordUnderstander>(rules),
-                                      std::make_unique<RulePolicy>(), std::make_unique<TemplateResponder>(rules));
+    std::unique_ptr<Normaliser> normalise;
+    std::unique_ptr<Understander> understand;
+    if (normaliser) {
+        normalise = std::make_unique<NluNormaliser>(normaliser);
+    } else {
+        normalise = std::make_unique<BasicNormaliser>();
+    }
+    if (model) {
+        understand = std::make_unique<ModelUnderstander>(model, rules);
+    } else {
+        understand = std::make_unique<KeywordUnderstander>(rules);
+    }
+    return std::make_unique<Pipeline>(std::move(normalise), std::move(understand), std::make_unique<RulePolicy>(rules),
+                                      std::make_unique<TemplateResponder>(rules));
 }
 
 }  // namespace kefu::dialogue

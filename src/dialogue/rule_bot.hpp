@@ -1,13 +1,18 @@
 #pragma once
-// The small rule-based bot that answers until the NLU, knowledge base and flows land: keyword rules and
-// reply templates per language, read from <pack>/bot/rules.yaml. Its stages are ordinary pipeline
-// stages, so the real NLU replaces KeywordUnderstander without touching the rest.
+// The rule-based bot that answers until the knowledge base and flows land: reply templates per intent and
+// language, read from <pack>/bot/rules.yaml. Intents come from the trained NLU model when one is given, or
+// from the rules' keywords otherwise. Its stages are ordinary pipeline stages.
 
 #include <memory>
 #include <string>
 
 #include "core/error.hpp"
 #include "dialogue/pipeline.hpp"
+
+namespace kefu::nlu {
+class Normaliser;
+class IntentModel;
+}  // namespace kefu::nlu
 
 namespace kefu::dialogue {
 
@@ -18,6 +23,10 @@ class BasicNormaliser final : public Normaliser {
 };
 
 // Loads <pack_dir>/bot/rules.yaml and builds the pipeline. Errors name the file and line.
-Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir);
+// With a normaliser, text is normalised by the NLU (NFKC, Traditional → Simplified, offsets); with a model,
+// intents come from it and entities from the extractors, and keywords serve only when there is no model.
+Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
+                                                    std::shared_ptr<const nlu::Normaliser> normaliser = nullptr,
+                                                    std::shared_ptr<const nlu::IntentModel> model = nullptr);
 
 }  // namespace kefu::dialogue

@@ -63,3 +63,36 @@ TEST(RuleBot, MissingPackIsAClearError) {
 
 }  // namespace
 }  // namespace kefu::dialogue
+
+#include "nlu/intent_model.hpp"
+#include "nlu/normalise.hpp"
+
+namespace kefu::dialogue {
+namespace {
+
+TEST(RuleBot, WithTheModelUnderstandsTraditionalAndMixedText) {
+    std::string pack = KEFU_SOURCE_DIR;
+    pack += "/packs/demo";
+    std::shared_ptr<const nlu::Normaliser> norm = std::move(nlu::Normaliser::Create().value());
+    auto examples = nlu::LoadExamples(pack + "/nlu/intents.yaml");
+    ASSERT_TRUE(examples.ok()) << examples.error().message;
+    nlu::TrainOptions o;
+    o.holdout_fraction = 0;
+    std::shared_ptr<const nlu::IntentModel> model =
+        std::move(nlu::IntentModel::Train(examples.value(), *norm, o).value());
+    auto pipeline = BuildRulePipeline(pack, norm, model);
+    ASSERT_TRUE(pipeline.ok()) << pipeline.error().message;
+    auto lost = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "我的銀行卡遺失了"});
+    EXPECT_EQ(lost.understanding.intent, "card_lost");
+    EXPECT_EQ(lost.decision.action, "reply");
+    auto mixed = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "帮我查一下我的account balance"});
+    EXPECT_EQ(mixed.understanding.language, "mixed");
+    EXPECT_EQ(mixed.understanding.intent, "check_balance");
+    auto money = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "转账5000元给我妈"});
+    EXPECT_NE(money.understanding.entities_json.find("\"money\""), std::string::npos)
+        << money.understanding.entities_json;
+    EXPECT_FALSE(lost.understanding.top.empty());
+}
+
+}  // namespace
+}  // namespace kefu::dialogue

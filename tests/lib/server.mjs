@@ -38,6 +38,8 @@ export async function startServer(options = {}) {
     KEFU_SERVER_PORT: String(port),
     KEFU_STORAGE_PATH: path.join(dataDir, 'kefu.db'),
     KEFU_LOG_LEVEL: process.env.KEFU_TEST_LOG_LEVEL || 'warn',
+    // Trained intent models are cached by the hash of their data: share the cache across test servers.
+    KEFU_BOT_MODEL_DIR: path.join(os.tmpdir(), 'kefu-test-models'),
     ...(options.env || {}),
   };
   const proc = spawn(kefuBin, ['serve', ...(options.args || [])], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

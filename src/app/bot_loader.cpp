@@ -1,0 +1,60 @@
+#include "app/bot_loader.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "dialogue/rule_bot.hpp"
+#include "nlu/intent_model.hpp"
+#include "nlu/normalise.hpp"
+
+namespace kefu::app {
+
+namespace fs = std::filesystem;
+
+Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Normaliser> normaliser) {
+    LoadedBot bot;
+    std::shared_ptr<const nlu::IntentModel> model;
+    const fs::path data = fs::path(config.bot.pack) / "nlu" / "intents.yaml";
+    if (fs::exists(data)) {
+        std::ifstream in(data, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        nlu::TrainOptions options;
+        // The cache key covers the data and the settings that shape the model.
+        std::string key = Sha256Hex(ss.str() + "|" + std::to_string(options.c) + "|" +
+                                    std::to_string(options.features.word_weight) + "|format1")
+                              .substr(0, 20);
+        fs::path cached = fs::path(config.bot.model_dir) / ("intents-" + key + ".kefuint");
+        if (fs::exists(cached)) {
+            auto loaded = nlu::IntentModel::Load(cached.string());
+            if (loaded) {
+                model = std::move(loaded.value());
+            } else {
+                log::Warn("cached intent model unreadable; retraining", {{"path", cached.string()}});
+            }
+        }
+        if (!model) {
+            auto examples = nlu::LoadExamples(data.string());
+            if (!examples) return examples.error();
+            auto trained = nlu::IntentModel::Train(examples.value(), *normaliser, options);
+            if (!trained) return trained.error();
+            std::error_code ec;
+            fs::create_directories(config.bot.model_dir, ec);
+            auto saved = trained.value()->Save(cached.string());
+            if (!saved) log::Warn("could not cache the intent model", {{"error", saved.error().message}});
+            model = std::move(trained.value());
+            bot.trained = true;
+        }
+        bot.intents = model->labels().size();
+        bot.model_path = cached.string();
+    }
+    auto pipeline = dialogue::BuildRulePipeline(config.bot.pack, normaliser, model);
+    if (!pipeline) return pipeline.error();
+    bot.pipeline = std::move(pipeline.value());
+    return bot;
+}
+
+}  // namespace kefu::app
