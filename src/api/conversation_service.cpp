@@ -117,22 +117,9 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     if (!pipeline) co_return Error{ErrorCode::kUnavailable, "the bot is starting; try again shortly"};
     auto guard = co_await turn_locks_.Lock(conv.id);
 
-    storage::NewMessage msg{NewId("msg_"), "customer", text, client_message_id, std::nullopt, "{}", NowMillis()};
-    auto appended = co_await Await<storage::AppendOutcome>(
-        [&](auto done) { store_.AppendCustomerMessage(conv.id, std::move(msg), std::move(done)); });
-    if (!appended) co_return appended.error();
-    storage::AppendOutcome& out = appended.value();
-    if (on_stored) on_stored(out.message, out.duplicate);
-    if (out.duplicate && !out.replies.empty()) {
-        co_return PostedMessage{std::move(out.message), std::move(out.replies), true};
-    }
-    if (!out.duplicate) {
-        MessagesCounter("customer").Inc();
-        hub_.Publish(conv.id, MessageEvent(out.message), origin);
-    }
-    // A first delivery, or a retry of a turn whose replies were never stored (the process died between
-    // the two commits): run the bot now.
-    dialogue::TurnInput input{conv.id, conv.channel, conv.language, out.message.text};
+    // The bot answers first (it takes microseconds); the customer message and the replies are then
+    // committed together, so a turn is never half stored and costs one group commit.
+    dialogue::TurnInput input{conv.id, conv.channel, conv.language, text};
     dialogue::TurnResult turn = pipeline->Run(input);
     json::array top;
     for (const auto& [intent, confidence] : turn.understanding.top) {
@@ -146,13 +133,21 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
                                                     {"action", turn.decision.action},
                                                     {"top", std::move(top)},
                                                     {"entities", ec ? json::value(json::array{}) : entities}});
-    auto replies = co_await Await<std::vector<storage::MessageRecord>>([&](auto done) {
-        store_.AppendMessages(conv.id, ToNewMessages(turn.replies, out.message.seq, meta), std::move(done));
+    storage::NewMessage msg{NewId("msg_"), "customer", std::move(text), client_message_id,
+                            std::nullopt,  "{}",       NowMillis()};
+    auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
+        store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt, meta), std::move(done));
     });
-    if (!replies) co_return replies.error();
-    MessagesCounter("bot").Inc(replies->size());
-    for (const auto& r : replies.value()) hub_.Publish(conv.id, MessageEvent(r), origin);
-    co_return PostedMessage{std::move(out.message), std::move(replies.value()), out.duplicate};
+    if (!appended) co_return appended.error();
+    storage::AppendOutcome& out = appended.value();
+    if (on_stored) on_stored(out.message, out.duplicate);
+    if (!out.duplicate) {
+        MessagesCounter("customer").Inc();
+        MessagesCounter("bot").Inc(out.replies.size());
+        hub_.Publish(conv.id, MessageEvent(out.message), origin);
+        for (const auto& r : out.replies) hub_.Publish(conv.id, MessageEvent(r), origin);
+    }
+    co_return PostedMessage{std::move(out.message), std::move(out.replies), out.duplicate};
 }
 
 awaitable<Result<storage::ConversationRecord>> ConversationService::Get(const std::string& id) {

@@ -60,9 +60,9 @@ class ConversationService {
     boost::asio::awaitable<Result<ConversationRef>> Authorize(const std::string& id,
                                                               std::optional<std::string_view> token);
 
-    // Stores the customer message durably, then runs the bot and stores its replies. `on_stored` runs
-    // once the customer message is committed (before the bot replies), for transports that acknowledge
-    // early. Idempotent by client_message_id. Other watchers of the conversation (except `origin`) get
+    // Runs the bot, then stores the customer message and the replies in one durable commit. `on_stored`
+    // runs once that commit is done, before the replies are handed back, for transports that acknowledge
+    // separately. Idempotent by client_message_id: a retry returns the original message and replies. Other watchers of the conversation (except `origin`) get
     // the customer message and the replies through the hub.
     boost::asio::awaitable<Result<PostedMessage>> Post(
         const ConversationRef& conversation, std::string client_message_id, std::string text,

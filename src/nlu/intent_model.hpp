@@ -9,7 +9,7 @@
 // It then trains the final model on all examples.
 //
 // A model is immutable once built or loaded: Predict is safe to call from many threads at once.
-// One file holds everything (format "KEFUINT1", versioned); loading it maps straight into memory.
+// One file holds everything (format "KEFUINT1", versioned); Load reads it in one pass.
 
 #include <cstdint>
 #include <functional>

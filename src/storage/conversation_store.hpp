@@ -82,6 +82,11 @@ class ConversationStore {
     // kConflict if the id was used with a different text; kConversationEnded if the conversation ended.
     virtual void AppendCustomerMessage(std::string conversation_id, NewMessage message,
                                        Callback<AppendOutcome> done) = 0;
+    // Appends a whole turn in one transaction: the customer message and the replies to it (their in_reply_to
+    // is set to the customer message's seq). Idempotent like AppendCustomerMessage: for a duplicate nothing
+    // is written and the original message and its replies are returned.
+    virtual void AppendTurn(std::string conversation_id, NewMessage customer, std::vector<NewMessage> replies,
+                            Callback<AppendOutcome> done) = 0;
     // Appends bot, agent or system messages in order, assigning consecutive seqs.
     virtual void AppendMessages(std::string conversation_id, std::vector<NewMessage> messages,
                                 Callback<std::vector<MessageRecord>> done) = 0;

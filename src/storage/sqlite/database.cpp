@@ -37,6 +37,10 @@ std::unique_ptr<Database> Database::Open(const DatabaseOptions& options) {
     w.Exec("PRAGMA journal_mode=WAL");
     w.Exec("PRAGMA synchronous=FULL");
     w.Exec("PRAGMA foreign_keys=ON");
+    // Savepoint sub-journals and temporary b-trees stay in memory; a 64 MiB page cache keeps the hot
+    // conversations' pages from being re-read from the WAL on every write.
+    w.Exec("PRAGMA temp_store=MEMORY");
+    w.Exec("PRAGMA cache_size=-65536");
     db->Migrate(w);
     db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
     for (int i = 0; i < std::max(1, options.readers); ++i) {
@@ -161,6 +165,8 @@ void Database::ReaderLoop(int index) {
     std::unique_ptr<Connection> conn;
     try {
         conn = std::make_unique<Connection>(options_.path, true);
+        conn->Exec("PRAGMA cache_size=-32768");
+        conn->Exec("PRAGMA mmap_size=268435456");
     } catch (const std::exception& e) {
         log::Error("storage reader failed to open", {{"reader", index}, {"error", e.what()}});
     }

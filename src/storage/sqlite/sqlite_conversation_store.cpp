@@ -49,10 +49,12 @@ Result<ConversationRecord> LoadConversation(Connection& c, const std::string& id
 }
 
 std::vector<MessageRecord> LoadReplies(Connection& c, const std::string& conversation_id, std::int64_t seq) {
-    static const std::string kSql = "SELECT " + std::string(kMessageColumns) +
-                                    " FROM messages WHERE conversation_id = ? AND in_reply_to = ? ORDER BY seq";
+    // A range scan of the primary key: replies always follow the message they answer.
+    static const std::string kSql =
+        "SELECT " + std::string(kMessageColumns) +
+        " FROM messages WHERE conversation_id = ? AND seq > ? AND in_reply_to = ? ORDER BY seq";
     auto& s = c.Prepare(kSql);
-    s.Bind(1, conversation_id).Bind(2, seq);
+    s.Bind(1, conversation_id).Bind(2, seq).Bind(3, seq);
     std::vector<MessageRecord> out;
     while (s.Step()) out.push_back(ReadMessage(s));
     s.Reset();
@@ -119,9 +121,14 @@ class SqliteConversationStore final : public ConversationStore {
     }
 
     void AppendCustomerMessage(std::string conversation_id, NewMessage message, Callback<AppendOutcome> done) override {
+        AppendTurn(std::move(conversation_id), std::move(message), {}, std::move(done));
+    }
+
+    void AppendTurn(std::string conversation_id, NewMessage message, std::vector<NewMessage> replies,
+                    Callback<AppendOutcome> done) override {
         db_.Write<AppendOutcome>(
-            [conversation_id = std::move(conversation_id),
-             message = std::move(message)](Connection& c) -> Result<AppendOutcome> {
+            [conversation_id = std::move(conversation_id), message = std::move(message),
+             replies = std::move(replies)](Connection& c) -> Result<AppendOutcome> {
                 auto conv = LoadConversation(c, conversation_id);
                 if (!conv) return conv.error();
                 if (message.client_message_id) {
@@ -143,7 +150,12 @@ class SqliteConversationStore final : public ConversationStore {
                     s.Reset();
                 }
                 if (conv->status != "open") return Error{ErrorCode::kConversationEnded, "the conversation has ended"};
-                return AppendOutcome{InsertMessage(c, conversation_id, message), false, {}};
+                AppendOutcome out{InsertMessage(c, conversation_id, message), false, {}};
+                for (NewMessage r : replies) {
+                    r.in_reply_to = out.message.seq;
+                    out.replies.push_back(InsertMessage(c, conversation_id, r));
+                }
+                return out;
             },
             std::move(done));
     }

@@ -17,7 +17,7 @@ CREATE INDEX conversations_customer ON conversations(customer_ref) WHERE custome
 CREATE TABLE messages (
     conversation_id   TEXT NOT NULL REFERENCES conversations(id),
     seq               INTEGER NOT NULL,
-    id                TEXT NOT NULL UNIQUE,
+    id                TEXT NOT NULL,        -- 130 random bits: unique without an index
     role              TEXT NOT NULL,        -- customer | bot | agent | system
     text              TEXT NOT NULL,
     client_message_id TEXT,
@@ -28,4 +28,3 @@ CREATE TABLE messages (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX messages_client_id ON messages(conversation_id, client_message_id)
     WHERE client_message_id IS NOT NULL;
-CREATE INDEX messages_reply ON messages(conversation_id, in_reply_to) WHERE in_reply_to IS NOT NULL;
