@@ -26,6 +26,12 @@ metrics::Histogram& BatchSize() {
     return h;
 }
 
+metrics::Counter& RefusedWrites() {
+    static auto& c = metrics::Default().GetCounter("kefu_storage_writes_refused_total",
+                                                   "Writes refused because the write queue was full or closed.");
+    return c;
+}
+
 }  // namespace
 
 std::unique_ptr<Database> Database::Open(const DatabaseOptions& options) {
@@ -91,15 +97,20 @@ void Database::Migrate(Connection& c) {
 }
 
 void Database::EnqueueWrite(WriteOp op) {
+    bool closed = false;
     {
         std::lock_guard lock(write_mu_);
-        if (!stopping_) {
+        closed = stopping_;
+        if (!stopping_ && write_queue_.size() < static_cast<std::size_t>(options_.max_pending_writes)) {
             write_queue_.push_back(std::move(op));
             write_cv_.notify_one();
             return;
         }
     }
-    op.finish(false);
+    static const Error kBusy{ErrorCode::kOverloaded, "storage is overloaded; try again shortly"};
+    static const Error kClosed{ErrorCode::kUnavailable, "storage is closed"};
+    RefusedWrites().Inc();
+    op.finish(closed ? &kClosed : &kBusy);
 }
 
 void Database::EnqueueRead(ReadOp op) {
@@ -156,7 +167,8 @@ void Database::WriterLoop() {
             } catch (...) {
             }
         }
-        for (auto& op : batch) op.finish(committed);
+        static const Error kCommitFailed{ErrorCode::kInternal, "storage commit failed"};
+        for (auto& op : batch) op.finish(committed ? nullptr : &kCommitFailed);
         batch.clear();
     }
 }

@@ -29,6 +29,9 @@ struct DatabaseOptions {
     std::string path = "var/kefu.db";  // parent directories are created
     int readers = 2;                   // reader threads
     int batch_max = 512;               // most operations in one transaction
+    // Writes waiting beyond this are refused at once with kOverloaded: under overload, accepted messages
+    // keep a bounded latency instead of every message waiting longer and longer.
+    int max_pending_writes = 20000;
 };
 
 template <typename T>
@@ -47,8 +50,8 @@ class Database {
                                  *result = RunGuarded(fn, c);
                                  return result->has_value() && result->value().ok();
                              },
-                             [done = std::move(done), result](bool committed) {
-                                 if (!committed) return done(Error{ErrorCode::kInternal, "storage commit failed"});
+                             [done = std::move(done), result](const Error* failure) {
+                                 if (failure) return done(*failure);
                                  done(std::move(**result));
                              }});
     }
@@ -64,8 +67,8 @@ class Database {
 
   private:
     struct WriteOp {
-        std::function<bool(Connection&)> run;  // returns false if the op failed (roll back its savepoint)
-        std::function<void(bool committed)> finish;
+        std::function<bool(Connection&)> run;              // returns false if the op failed (roll back its savepoint)
+        std::function<void(const Error* failure)> finish;  // null when the batch committed
     };
     using ReadOp = std::function<void(Connection&)>;
 
