@@ -62,8 +62,9 @@ class ConversationService {
 
     // Runs the bot, then stores the customer message and the replies in one durable commit. `on_stored`
     // runs once that commit is done, before the replies are handed back, for transports that acknowledge
-    // separately. Idempotent by client_message_id: a retry returns the original message and replies. Other watchers of the conversation (except `origin`) get
-    // the customer message and the replies through the hub.
+    // separately. Idempotent by client_message_id: a retry returns the original message and replies.
+    // Other watchers of the conversation (except `origin`) get the customer message and the replies
+    // through the hub.
     boost::asio::awaitable<Result<PostedMessage>> Post(
         const ConversationRef& conversation, std::string client_message_id, std::string text,
         const Subscriber* origin = nullptr,
