@@ -127,12 +127,17 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     }
     boost::system::error_code ec;
     json::value entities = json::parse(turn.understanding.entities_json, ec);
-    std::string meta = json::serialize(json::object{{"intent", turn.understanding.intent},
-                                                    {"confidence", turn.understanding.confidence},
-                                                    {"language", turn.understanding.language},
-                                                    {"action", turn.decision.action},
-                                                    {"top", std::move(top)},
-                                                    {"entities", ec ? json::value(json::array{}) : entities}});
+    std::string meta =
+        json::serialize(json::object{{"intent", turn.understanding.intent},
+                                     {"confidence", turn.understanding.confidence},
+                                     {"language", turn.understanding.language},
+                                     {"action", turn.decision.action},
+                                     {"top", std::move(top)},
+                                     {"entities", ec ? json::value(json::array{}) : entities},
+                                     {"sentiment", json::object{{"label", turn.understanding.sentiment},
+                                                                {"score", turn.understanding.sentiment_score},
+                                                                {"anger", turn.understanding.anger},
+                                                                {"urgency", turn.understanding.urgency}}}});
     storage::NewMessage msg{NewId("msg_"), "customer", std::move(text), client_message_id,
                             std::nullopt,  "{}",       NowMillis()};
     auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {

@@ -9,6 +9,7 @@
 #include "dialogue/rule_bot.hpp"
 #include "nlu/intent_model.hpp"
 #include "nlu/normalise.hpp"
+#include "nlu/sentiment.hpp"
 
 namespace kefu::app {
 
@@ -51,7 +52,16 @@ Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Norma
         bot.intents = model->labels().size();
         bot.model_path = cached.string();
     }
-    auto pipeline = dialogue::BuildRulePipeline(config.bot.pack, normaliser, model);
+    std::shared_ptr<const nlu::SentimentAnalyzer> sentiment;
+    const fs::path lexicon = fs::path(config.bot.pack) / "nlu" / "sentiment_lexicon.yaml";
+    if (fs::exists(lexicon)) {
+        const fs::path train = fs::path(config.bot.pack) / "nlu" / "sentiment_train.csv";
+        auto analyzer =
+            nlu::SentimentAnalyzer::Create(lexicon.string(), fs::exists(train) ? train.string() : "", *normaliser);
+        if (!analyzer) return analyzer.error();
+        sentiment = std::move(analyzer.value());
+    }
+    auto pipeline = dialogue::BuildRulePipeline(config.bot.pack, {normaliser, model, sentiment});
     if (!pipeline) return pipeline.error();
     bot.pipeline = std::move(pipeline.value());
     return bot;

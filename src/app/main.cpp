@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
     auto* nlu_predict =
         nlu->add_subcommand("predict", "Read one text per line from stdin; write one JSON object per line.");
     nlu_predict->add_option("--model", nlu_model, "Model file")->required()->check(CLI::ExistingFile);
+    std::string nlu_pack = "packs/demo";
+    nlu_predict->add_option("--pack", nlu_pack, "Bot pack with the sentiment lexicon and data")
+        ->capture_default_str()
+        ->check(CLI::ExistingDirectory);
     nlu_predict->add_option("--now", nlu_now, "Reference time for relative dates (ISO-8601 with offset; default: now)");
 
     if (argc >= 2 && argv[1][0] != '-') {
@@ -125,7 +129,7 @@ int main(int argc, char** argv) {
 
     if (nlu_train->parsed()) return kefu::app::NluTrain(nlu_data, nlu_model, nlu_c);
     if (nlu_eval->parsed()) return kefu::app::NluEval(nlu_model, nlu_data, nlu_json, nlu_threshold);
-    if (nlu_predict->parsed()) return kefu::app::NluPredict(nlu_model, nlu_now, std::cin, std::cout);
+    if (nlu_predict->parsed()) return kefu::app::NluPredict(nlu_model, nlu_now, nlu_pack, std::cin, std::cout);
     if (version->parsed()) {
         std::cout << "kefu " << KEFU_VERSION << " (" << KEFU_GIT_SHA << ")\n";
         return 0;

@@ -18,6 +18,7 @@
 #include "nlu/intent_model.hpp"
 #include "nlu/language.hpp"
 #include "nlu/normalise.hpp"
+#include "nlu/sentiment.hpp"
 
 namespace kefu::app {
 
@@ -206,7 +207,8 @@ int NluEval(const std::string& model_path, const std::vector<std::string>& data,
     return 0;
 }
 
-int NluPredict(const std::string& model_path, const std::string& now, std::istream& in, std::ostream& out) {
+int NluPredict(const std::string& model_path, const std::string& now, const std::string& pack, std::istream& in,
+               std::ostream& out) {
     auto model = nlu::IntentModel::Load(model_path);
     if (!model) {
         std::cerr << "kefu: " << model.error().message << "\n";
@@ -215,6 +217,12 @@ int NluPredict(const std::string& model_path, const std::string& now, std::istre
     auto normaliser = MakeNormaliser();
     if (!normaliser) return 1;
     nlu::EntityExtractor extractor;
+    auto sentiment = nlu::SentimentAnalyzer::Create(pack + "/nlu/sentiment_lexicon.yaml",
+                                                    pack + "/nlu/sentiment_train.csv", *normaliser);
+    if (!sentiment) {
+        std::cerr << "kefu: " << sentiment.error().message << "\n";
+        return 2;
+    }
     nlu::ExtractOptions options{now.empty() ? LocalIsoNow() : now};
     std::string line;
     while (std::getline(in, line)) {
@@ -239,6 +247,7 @@ int NluPredict(const std::string& model_path, const std::string& now, std::istre
         o["top"] = std::move(top);
         o["language"] = nlu::DetectLanguage(norm->code_points);
         o["entities"] = std::move(entities);
+        o["sentiment"] = nlu::ToJson(sentiment.value()->Analyze(*norm));
         out << json::serialize(o) << "\n";
     }
     return 0;

@@ -10,6 +10,8 @@ namespace kefu::app {
 int NluTrain(const std::vector<std::string>& data, const std::string& model_path, double c);
 // threshold < 0 keeps the model's out-of-scope threshold; 0 disables it.
 int NluEval(const std::string& model_path, const std::vector<std::string>& data, bool as_json, double threshold);
-int NluPredict(const std::string& model_path, const std::string& now, std::istream& in, std::ostream& out);
+// `pack` holds the sentiment lexicon and training data (<pack>/nlu/sentiment_*).
+int NluPredict(const std::string& model_path, const std::string& now, const std::string& pack, std::istream& in,
+               std::ostream& out);
 
 }  // namespace kefu::app

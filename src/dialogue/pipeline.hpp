@@ -47,6 +47,10 @@ struct Understanding {
     std::string language;                             // zh | en | mixed
     std::vector<std::pair<std::string, double>> top;  // the best intents and their confidences
     std::string entities_json = "[]";                 // entities found, as a JSON array (sensitive values masked)
+    std::string sentiment = "neutral";                // negative | neutral | positive
+    double sentiment_score = 0;                       // -1..1
+    bool anger = false;
+    bool urgency = false;
 };
 
 // What the policy decided to do this turn.

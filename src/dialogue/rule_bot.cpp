@@ -13,6 +13,7 @@
 #include "nlu/intent_model.hpp"
 #include "nlu/language.hpp"
 #include "nlu/normalise.hpp"
+#include "nlu/sentiment.hpp"
 
 namespace kefu::dialogue {
 
@@ -167,8 +168,9 @@ class NluNormaliser final : public Normaliser {
 // Intents from the trained model and entities from the extractors; keywords when no model is loaded.
 class ModelUnderstander final : public Understander {
   public:
-    ModelUnderstander(std::shared_ptr<const nlu::IntentModel> model, std::shared_ptr<const RuleSet> rules)
-        : model_(std::move(model)), keywords_(std::move(rules)) {}
+    ModelUnderstander(std::shared_ptr<const nlu::IntentModel> model,
+                      std::shared_ptr<const nlu::SentimentAnalyzer> sentiment, std::shared_ptr<const RuleSet> rules)
+        : model_(std::move(model)), sentiment_(std::move(sentiment)), keywords_(std::move(rules)) {}
 
     Understanding Understand(const NormalisedText& text) const override {
         if (!text.nlu) return keywords_.Understand(text);
@@ -184,11 +186,19 @@ class ModelUnderstander final : public Understander {
             for (const auto& e : entities.value()) a.push_back(nlu::ToJson(e));
             u.entities_json = boost::json::serialize(a);
         }
+        if (sentiment_) {
+            nlu::Sentiment st = sentiment_->Analyze(*text.nlu);
+            u.sentiment = st.label;
+            u.sentiment_score = st.score;
+            u.anger = st.anger;
+            u.urgency = st.urgency;
+        }
         return u;
     }
 
   private:
     std::shared_ptr<const nlu::IntentModel> model_;
+    std::shared_ptr<const nlu::SentimentAnalyzer> sentiment_;
     KeywordUnderstander keywords_;
     nlu::EntityExtractor extractor_;
 };
@@ -284,9 +294,9 @@ NormalisedText BasicNormaliser::Normalise(std::string_view text) const {
     return out;
 }
 
-Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
-                                                    std::shared_ptr<const nlu::Normaliser> normaliser,
-                                                    std::shared_ptr<const nlu::IntentModel> model) {
+Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu) {
+    const auto& normaliser = nlu.normaliser;
+    const auto& model = nlu.model;
     const std::string file = (std::filesystem::path(pack_dir) / "bot" / "rules.yaml").string();
     if (!std::filesystem::exists(file)) return Error{ErrorCode::kNotFound, file + ": not found"};
     auto rules = std::make_shared<RuleSet>();
@@ -330,7 +340,7 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
         normalise = std::make_unique<BasicNormaliser>();
     }
     if (model) {
-        understand = std::make_unique<ModelUnderstander>(model, rules);
+        understand = std::make_unique<ModelUnderstander>(model, nlu.sentiment, rules);
     } else {
         understand = std::make_unique<KeywordUnderstander>(rules);
     }

@@ -12,6 +12,7 @@
 namespace kefu::nlu {
 class Normaliser;
 class IntentModel;
+class SentimentAnalyzer;
 }  // namespace kefu::nlu
 
 namespace kefu::dialogue {
@@ -25,8 +26,13 @@ class BasicNormaliser final : public Normaliser {
 // Loads <pack_dir>/bot/rules.yaml and builds the pipeline. Errors name the file and line.
 // With a normaliser, text is normalised by the NLU (NFKC, Traditional → Simplified, offsets); with a model,
 // intents come from it and entities from the extractors, and keywords serve only when there is no model.
-Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
-                                                    std::shared_ptr<const nlu::Normaliser> normaliser = nullptr,
-                                                    std::shared_ptr<const nlu::IntentModel> model = nullptr);
+// The NLU parts a pipeline may use; any may be null.
+struct NluComponents {
+    std::shared_ptr<const nlu::Normaliser> normaliser;
+    std::shared_ptr<const nlu::IntentModel> model;
+    std::shared_ptr<const nlu::SentimentAnalyzer> sentiment;
+};
+
+Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu = {});
 
 }  // namespace kefu::dialogue

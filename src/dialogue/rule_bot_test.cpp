@@ -80,7 +80,7 @@ TEST(RuleBot, WithTheModelUnderstandsTraditionalAndMixedText) {
     o.holdout_fraction = 0;
     std::shared_ptr<const nlu::IntentModel> model =
         std::move(nlu::IntentModel::Train(examples.value(), *norm, o).value());
-    auto pipeline = BuildRulePipeline(pack, norm, model);
+    auto pipeline = BuildRulePipeline(pack, {norm, model, nullptr});
     ASSERT_TRUE(pipeline.ok()) << pipeline.error().message;
     auto lost = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "我的銀行卡遺失了"});
     EXPECT_EQ(lost.understanding.intent, "card_lost");
