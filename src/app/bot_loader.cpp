@@ -26,7 +26,7 @@ Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Norma
         nlu::TrainOptions options;
         // The cache key covers the data and the settings that shape the model.
         std::string key = Sha256Hex(ss.str() + "|" + std::to_string(options.c) + "|" +
-                                    std::to_string(options.features.word_weight) + "|format1")
+                                    std::to_string(options.features.word_weight) + "|format1-pinyin")
                               .substr(0, 20);
         fs::path cached = fs::path(config.bot.model_dir) / ("intents-" + key + ".kefuint");
         if (fs::exists(cached)) {

@@ -2,11 +2,15 @@
 
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
+#include <unicode/translit.h>
 #include <unicode/unistr.h>
 #include <xapian.h>
 
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string_view>
+#include <unordered_map>
 
 #include "nlu/normalise.hpp"
 
@@ -72,6 +76,37 @@ icu::BreakIterator* WordBreaker() {
         return b;
     }();
     return it.get();
+}
+
+// Toneless pinyin of one Han character ("贷" → "dai"), from ICU's Han-Latin transliterator. Transliterating
+// costs tens of microseconds, so each character is done once per process and cached.
+std::u32string PinyinOf(char32_t c) {
+    static std::shared_mutex mu;
+    static std::unordered_map<char32_t, std::u32string> cache;  // guarded by mu
+    {
+        std::shared_lock lock(mu);
+        if (auto it = cache.find(c); it != cache.end()) return it->second;
+    }
+    thread_local std::unique_ptr<icu::Transliterator> translit = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        std::unique_ptr<icu::Transliterator> t(
+            icu::Transliterator::createInstance("Han-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, status));
+        if (U_FAILURE(status)) t.reset();
+        return t;
+    }();
+    std::u32string out;
+    if (translit) {
+        icu::UnicodeString u(static_cast<UChar32>(c));
+        translit->transliterate(u);
+        std::string utf8;
+        u.toUTF8String(utf8);
+        for (char ch : utf8) {
+            if (ch >= 'a' && ch <= 'z') out.push_back(static_cast<char32_t>(ch));
+        }
+    }
+    std::unique_lock lock(mu);
+    cache.emplace(c, out);
+    return out;
 }
 
 // Splits a Latin token on apostrophes, expanding the common English contractions.
@@ -190,7 +225,27 @@ std::vector<std::u32string> TokenSequence(const std::vector<Segment>& segs, cons
 void ExtractFeatures(const std::u32string& text, const FeatureOptions& o, std::vector<std::uint64_t>& out) {
     std::vector<Segment> segs = Segments(text);
     std::vector<std::u32string> tokens = TokenSequence(segs, o);
-    for (const auto& t : tokens) out.push_back(HashString(Kind::kWord, t));
+    for (const auto& t : tokens) {
+        out.push_back(HashString(Kind::kWord, t));
+        // Pinyin of Chinese words, as the word features a romanised query would have ("dai kuan" ↔ 贷款),
+        // so customers who type pinyin in English text still match the Chinese examples.
+        if (o.pinyin && !t.empty() && IsCjk(t[0])) {
+            std::u32string prev;
+            for (char32_t c : t) {
+                std::u32string syllable = PinyinOf(c);
+                if (syllable.empty()) continue;
+                out.push_back(HashString(Kind::kWord, syllable));
+                if (!prev.empty()) {
+                    Hasher h(Kind::kBigram);
+                    for (char32_t x : prev) h.Add(x);
+                    h.Add(U' ');
+                    for (char32_t x : syllable) h.Add(x);
+                    out.push_back(Tag(Kind::kBigram, h.h));
+                }
+                prev = std::move(syllable);
+            }
+        }
+    }
     if (o.word_bigrams && !tokens.empty()) {
         static const std::u32string kStart = U"<s>";
         static const std::u32string kEnd = U"</s>";

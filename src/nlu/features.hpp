@@ -23,6 +23,8 @@ struct FeatureOptions {
     int cjk_char_max = 2;
     bool word_bigrams = true;
     bool stem = true;
+    // Adds the toneless pinyin syllables (and syllable bigrams) of Chinese words as word features.
+    bool pinyin = true;
     // Word features and character n-grams are L2-normalised separately, then words are scaled by this
     // weight relative to characters before the whole vector is normalised.
     double word_weight = 1.0;

@@ -354,6 +354,7 @@ Result<void> IntentModel::Save(const std::string& path) const {
                                  {"cjk_char_max", features_.cjk_char_max},
                                  {"word_bigrams", features_.word_bigrams},
                                  {"stem", features_.stem},
+                                 {"pinyin", features_.pinyin},
                                  {"word_weight", features_.word_weight},
                                  {"first_char_column", first_char_column_},
                                  {"columns", idf_.size()}}}};
@@ -414,6 +415,8 @@ Result<std::unique_ptr<IntentModel>> IntentModel::Load(const std::string& path, 
         model->features_.cjk_char_max = f.at("cjk_char_max").to_number<int>();
         model->features_.word_bigrams = f.at("word_bigrams").as_bool();
         model->features_.stem = f.at("stem").as_bool();
+        const auto* pinyin = f.if_contains("pinyin");
+        model->features_.pinyin = pinyin && pinyin->is_bool() && pinyin->as_bool();
         model->features_.word_weight = f.at("word_weight").to_number<double>();
         model->first_char_column_ = f.at("first_char_column").to_number<std::uint32_t>();
         auto columns = f.at("columns").to_number<std::size_t>();

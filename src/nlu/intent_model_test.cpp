@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -202,6 +203,30 @@ TEST(TrainingData, DemoPackLoads) {
     auto r = LoadExamples(pack + "/packs/demo/nlu/intents.yaml");
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_GT(r->size(), 2000u);
+}
+
+}  // namespace
+}  // namespace kefu::nlu
+
+namespace kefu::nlu {
+namespace {
+
+TEST(Features, PinyinBridgesRomanisedAndChineseWords) {
+    auto shared = [](bool pinyin) {
+        FeatureOptions o;
+        o.pinyin = pinyin;
+        std::vector<std::uint64_t> zh;
+        std::vector<std::uint64_t> romanised;
+        ExtractFeatures(U"我想贷款", o, zh);
+        ExtractFeatures(U"i want dai kuan", o, romanised);
+        std::sort(zh.begin(), zh.end());
+        std::sort(romanised.begin(), romanised.end());
+        std::vector<std::uint64_t> both;
+        std::set_intersection(zh.begin(), zh.end(), romanised.begin(), romanised.end(), std::back_inserter(both));
+        return both.size();
+    };
+    EXPECT_EQ(shared(false), 0u);
+    EXPECT_GE(shared(true), 3u);  // "dai", "kuan" and the bigram "dai kuan"
 }
 
 }  // namespace
