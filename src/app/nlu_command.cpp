@@ -11,6 +11,7 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/clock.hpp"
@@ -57,6 +58,20 @@ std::unique_ptr<nlu::Normaliser> MakeNormaliser() {
     return std::move(n.value());
 }
 
+// Loads and concatenates labelled files; prints the error and returns nullopt on the first bad file.
+std::optional<std::vector<nlu::Example>> LoadAll(const std::vector<std::string>& files) {
+    std::vector<nlu::Example> examples;
+    for (const auto& path : files) {
+        auto loaded = nlu::LoadExamples(path);
+        if (!loaded) {
+            std::cerr << "kefu: " << loaded.error().message << "\n";
+            return std::nullopt;
+        }
+        examples.insert(examples.end(), loaded->begin(), loaded->end());
+    }
+    return examples;
+}
+
 double Percentile(std::vector<double> v, double q) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -66,15 +81,9 @@ double Percentile(std::vector<double> v, double q) {
 }  // namespace
 
 int NluTrain(const std::vector<std::string>& data, const std::string& model_path, double c) {
-    std::vector<nlu::Example> examples;
-    for (const auto& path : data) {
-        auto loaded = nlu::LoadExamples(path);
-        if (!loaded) {
-            std::cerr << "kefu: " << loaded.error().message << "\n";
-            return 2;
-        }
-        examples.insert(examples.end(), loaded->begin(), loaded->end());
-    }
+    auto loaded = LoadAll(data);
+    if (!loaded) return 2;
+    const std::vector<nlu::Example>& examples = *loaded;
     auto normaliser = MakeNormaliser();
     if (!normaliser) return 1;
     Progress progress;
@@ -109,15 +118,9 @@ int NluEval(const std::string& model_path, const std::vector<std::string>& data,
         std::cerr << "kefu: " << model.error().message << "\n";
         return 2;
     }
-    std::vector<nlu::Example> examples;
-    for (const auto& path : data) {
-        auto loaded = nlu::LoadExamples(path);
-        if (!loaded) {
-            std::cerr << "kefu: " << loaded.error().message << "\n";
-            return 2;
-        }
-        examples.insert(examples.end(), loaded->begin(), loaded->end());
-    }
+    auto loaded = LoadAll(data);
+    if (!loaded) return 2;
+    const std::vector<nlu::Example>& examples = *loaded;
     auto normaliser = MakeNormaliser();
     if (!normaliser) return 1;
     const auto& m = *model.value();

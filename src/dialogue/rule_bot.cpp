@@ -61,24 +61,6 @@ char32_t NextCodePoint(std::string_view s, std::size_t& i) {
     return cp;
 }
 
-void AppendUtf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
-
 bool IsHan(char32_t cp) { return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF); }
 
 class KeywordUnderstander final : public Understander {
@@ -281,7 +263,7 @@ NormalisedText BasicNormaliser::Normalise(std::string_view text) const {
         if (cp >= 'A' && cp <= 'Z') cp += 32;
         if (cp >= 'a' && cp <= 'z') ++latin;
         if (IsHan(cp)) ++han;
-        AppendUtf8(out.text, cp);
+        nlu::AppendUtf8(out.text, cp);
     }
     // A stray Latin word in Chinese ("ATM机在哪") stays Chinese; real English inside Chinese is mixed.
     if (han == 0 && latin == 0) {

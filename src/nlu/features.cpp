@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "nlu/normalise.hpp"
+#include "nlu/script.hpp"
 
 namespace kefu::nlu {
 
@@ -42,16 +43,6 @@ std::uint64_t HashString(Kind k, std::u32string_view s) {
     Hasher h(k);
     for (char32_t c : s) h.Add(c);
     return Tag(k, h.h);
-}
-
-bool IsCjk(char32_t c) {
-    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
-           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x3040 && c <= 0x30FF) || (c >= 0xAC00 && c <= 0xD7AF);
-}
-
-bool IsLatinWordChar(char32_t c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' ||
-           (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7);
 }
 
 std::string ToUtf8(std::u32string_view s) {

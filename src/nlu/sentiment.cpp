@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "nlu/script.hpp"
 #include "nlu/training_data.hpp"
 
 namespace kefu::nlu {
@@ -46,16 +47,6 @@ std::uint64_t HashUnit(std::u32string_view s) {
 
 std::uint64_t ExtendSequence(std::uint64_t seq, std::uint64_t unit) {
     return seq ^ (unit + 0x9e3779b97f4a7c15ull + (seq << 12) + (seq >> 4));
-}
-
-bool IsCjk(char32_t c) {
-    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
-           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x3040 && c <= 0x30FF) || (c >= 0xAC00 && c <= 0xD7AF);
-}
-
-bool IsLatinWordChar(char32_t c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' ||
-           (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7);
 }
 
 // Pictographs and dingbats: each one is a unit, so the lexicon can weigh "😡" or "👍".
