@@ -187,10 +187,11 @@ class ConversationWsHandler final : public net::WsSessionHandler,
             Send(ErrorEvent(!cmid ? cmid.error() : text.error(), cmid_str));
             co_return;
         }
+        // The bot's replies are computed before the turn is committed, so they follow the ack at once: no
+        // typing frames for the bot (they remain for agents and for turns that wait on a slow upstream).
         auto on_stored = [this, &cmid_str](const storage::MessageRecord& m, bool duplicate) {
             Send(json::serialize(json::object{
                 {"type", "ack"}, {"client_message_id", cmid_str}, {"message", ToJson(m)}, {"duplicate", duplicate}}));
-            if (!duplicate) Send(TypingEvent("bot", true));
         };
         auto posted = co_await svc_.Post(*conv_, cmid_str, std::move(text.value()), this, on_stored);
         if (!posted) {
@@ -198,7 +199,6 @@ class ConversationWsHandler final : public net::WsSessionHandler,
             co_return;
         }
         for (const auto& r : posted->replies) Send(MessageEvent(r));
-        if (!posted->duplicate) Send(TypingEvent("bot", false));
     }
 
     ConversationService& svc_;
