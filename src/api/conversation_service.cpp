@@ -44,19 +44,12 @@ void ConversationService::Remember(const std::string& id, CachedAuth auth) {
 
 std::vector<storage::NewMessage> ConversationService::ToNewMessages(const std::vector<dialogue::BotMessage>& replies,
                                                                     std::optional<std::int64_t> in_reply_to,
-                                                                    const std::string& meta_extra) const {
+                                                                    const json::object& meta_extra) const {
     std::vector<storage::NewMessage> out;
     UnixMillis now = NowMillis();
     for (const auto& r : replies) {
-        json::object meta;
+        json::object meta = meta_extra;
         meta["quick_replies"] = QuickRepliesJson(r);
-        if (!meta_extra.empty()) {
-            boost::system::error_code ec;
-            auto extra = json::parse(meta_extra, ec);
-            if (!ec && extra.is_object()) {
-                for (auto& kv : extra.as_object()) meta[kv.key()] = kv.value();
-            }
-        }
         out.push_back(
             storage::NewMessage{NewId("msg_"), "bot", r.text, std::nullopt, in_reply_to, json::serialize(meta), now});
     }
@@ -125,19 +118,16 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     for (const auto& [intent, confidence] : turn.understanding.top) {
         top.push_back(json::object{{"intent", intent}, {"confidence", confidence}});
     }
-    boost::system::error_code ec;
-    json::value entities = json::parse(turn.understanding.entities_json, ec);
-    std::string meta =
-        json::serialize(json::object{{"intent", turn.understanding.intent},
-                                     {"confidence", turn.understanding.confidence},
-                                     {"language", turn.understanding.language},
-                                     {"action", turn.decision.action},
-                                     {"top", std::move(top)},
-                                     {"entities", ec ? json::value(json::array{}) : entities},
-                                     {"sentiment", json::object{{"label", turn.understanding.sentiment},
-                                                                {"score", turn.understanding.sentiment_score},
-                                                                {"anger", turn.understanding.anger},
-                                                                {"urgency", turn.understanding.urgency}}}});
+    json::object meta{{"intent", turn.understanding.intent},
+                      {"confidence", turn.understanding.confidence},
+                      {"language", turn.understanding.language},
+                      {"action", turn.decision.action},
+                      {"top", std::move(top)},
+                      {"entities", std::move(turn.understanding.entities)},
+                      {"sentiment", json::object{{"label", turn.understanding.sentiment},
+                                                 {"score", turn.understanding.sentiment_score},
+                                                 {"anger", turn.understanding.anger},
+                                                 {"urgency", turn.understanding.urgency}}}};
     storage::NewMessage msg{NewId("msg_"), "customer", std::move(text), client_message_id,
                             std::nullopt,  "{}",       NowMillis()};
     auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {

@@ -5,6 +5,7 @@
 // one after another (KeyedMutex); different conversations proceed in parallel.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -85,7 +86,7 @@ class ConversationService {
     };
     std::vector<storage::NewMessage> ToNewMessages(const std::vector<dialogue::BotMessage>& replies,
                                                    std::optional<std::int64_t> in_reply_to,
-                                                   const std::string& meta_extra) const;
+                                                   const boost::json::object& meta_extra) const;
     void Remember(const std::string& id, CachedAuth auth);
 
     storage::ConversationStore& store_;

@@ -3,6 +3,7 @@
 // NLU, knowledge-base and dialogue-manager work plugs in stage by stage without touching the server.
 // A Pipeline is immutable once built and safe to call from many threads at once.
 
+#include <boost/json/array.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,7 +47,7 @@ struct Understanding {
     double confidence = 0;                            // 0..1, calibrated when it comes from the model
     std::string language;                             // zh | en | mixed
     std::vector<std::pair<std::string, double>> top;  // the best intents and their confidences
-    std::string entities_json = "[]";                 // entities found, as a JSON array (sensitive values masked)
+    boost::json::array entities;                      // entities found (sensitive values masked)
     std::string sentiment = "neutral";                // negative | neutral | positive
     double sentiment_score = 0;                       // -1..1
     bool anger = false;

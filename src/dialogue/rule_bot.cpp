@@ -166,7 +166,7 @@ class ModelUnderstander final : public Understander {
         if (entities) {
             boost::json::array a;
             for (const auto& e : entities.value()) a.push_back(nlu::ToJson(e));
-            u.entities_json = boost::json::serialize(a);
+            u.entities = std::move(a);
         }
         if (sentiment_) {
             nlu::Sentiment st = sentiment_->Analyze(*text.nlu);
@@ -281,6 +281,13 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
     const auto& model = nlu.model;
     const std::string file = (std::filesystem::path(pack_dir) / "bot" / "rules.yaml").string();
     if (!std::filesystem::exists(file)) return Error{ErrorCode::kNotFound, file + ": not found"};
+    // One normaliser serves the rules' keywords and then the pipeline, so both match the same form.
+    std::unique_ptr<Normaliser> normalise;
+    if (normaliser) {
+        normalise = std::make_unique<NluNormaliser>(normaliser);
+    } else {
+        normalise = std::make_unique<BasicNormaliser>();
+    }
     auto rules = std::make_shared<RuleSet>();
     try {
         YAML::Node root = YAML::LoadFile(file);
@@ -290,12 +297,6 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
         rules->fallback = ReadLocalised(file, root["fallback"], "fallback");
         rules->fallback_quick = ReadQuick(file, root["fallback_quick_replies"]);
         if (!root["rules"] || !root["rules"].IsSequence()) Fail(file, root, "'rules' must be a list");
-        std::unique_ptr<Normaliser> norm;
-        if (normaliser) {
-            norm = std::make_unique<NluNormaliser>(normaliser);
-        } else {
-            norm = std::make_unique<BasicNormaliser>();
-        }
         for (const auto& n : root["rules"]) {
             Rule r;
             if (!n["intent"]) Fail(file, n, "a rule needs an 'intent'");
@@ -303,7 +304,7 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
             if (!n["keywords"] || !n["keywords"].IsMap()) Fail(file, n, "rule '" + r.intent + "' needs 'keywords'");
             for (const auto& kv : n["keywords"]) {
                 for (const auto& w : kv.second)
-                    r.keywords[kv.first.as<std::string>()].push_back(norm->Normalise(w.as<std::string>()).text);
+                    r.keywords[kv.first.as<std::string>()].push_back(normalise->Normalise(w.as<std::string>()).text);
             }
             r.reply = ReadLocalised(file, n["reply"], "rule '" + r.intent + "' reply");
             r.quick_replies = ReadQuick(file, n["quick_replies"]);
@@ -314,13 +315,7 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
     } catch (const std::exception& e) {
         return Error{ErrorCode::kInvalidArgument, e.what()};
     }
-    std::unique_ptr<Normaliser> normalise;
     std::unique_ptr<Understander> understand;
-    if (normaliser) {
-        normalise = std::make_unique<NluNormaliser>(normaliser);
-    } else {
-        normalise = std::make_unique<BasicNormaliser>();
-    }
     if (model) {
         understand = std::make_unique<ModelUnderstander>(model, nlu.sentiment, rules);
     } else {

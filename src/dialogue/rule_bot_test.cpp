@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+
 namespace kefu::dialogue {
 namespace {
 
@@ -89,8 +91,8 @@ TEST(RuleBot, WithTheModelUnderstandsTraditionalAndMixedText) {
     EXPECT_EQ(mixed.understanding.language, "mixed");
     EXPECT_EQ(mixed.understanding.intent, "check_balance");
     auto money = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "转账5000元给我妈"});
-    EXPECT_NE(money.understanding.entities_json.find("\"money\""), std::string::npos)
-        << money.understanding.entities_json;
+    const std::string entities = boost::json::serialize(money.understanding.entities);
+    EXPECT_NE(entities.find("\"money\""), std::string::npos) << entities;
     EXPECT_FALSE(lost.understanding.top.empty());
 }
 

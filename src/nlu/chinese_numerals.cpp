@@ -129,6 +129,17 @@ std::optional<Numeral> ParseNumeral(std::u32string_view t, std::size_t pos, cons
     std::size_t end = pos;
 
     auto add = [](const Decimal& a, const Decimal& b) { return a.Add(b); };
+    // Bookkeeping after a unit (十 百 千 万 亿) has been applied at position i.
+    auto consume_unit = [&](int exp) {
+        num.reset();
+        run.clear();
+        last = Tok::kUnit;
+        last_exp = exp;
+        zero_seen = false;
+        r.has_units = r.has_chinese = true;
+        ++tokens;
+        end = ++i;
+    };
 
     while (i < t.size()) {
         const char32_t c = t[i];
@@ -189,14 +200,7 @@ std::optional<Numeral> ParseNumeral(std::u32string_view t, std::size_t pos, cons
             auto sum = scaled ? add(section, *scaled) : std::nullopt;
             if (!sum) return std::nullopt;
             section = *sum;
-            num.reset();
-            run.clear();
-            last = Tok::kUnit;
-            last_exp = exp;
-            zero_seen = false;
-            r.has_units = r.has_chinese = true;
-            ++tokens;
-            end = ++i;
+            consume_unit(exp);
             continue;
         }
         if (exp >= 4) {
@@ -215,14 +219,7 @@ std::optional<Numeral> ParseNumeral(std::u32string_view t, std::size_t pos, cons
             if (!next) return std::nullopt;
             total = *next;
             section = Decimal();
-            num.reset();
-            run.clear();
-            last = Tok::kUnit;
-            last_exp = exp;
-            zero_seen = false;
-            r.has_units = r.has_chinese = true;
-            ++tokens;
-            end = ++i;
+            consume_unit(exp);
             continue;
         }
         if (c == kPoint && options.chinese_decimal_point && run.size() <= 1 && (num || !section.IsZero()) &&
