@@ -25,9 +25,10 @@ Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Norma
         ss << in.rdbuf();
         nlu::TrainOptions options;
         // The cache key covers the data and the settings that shape the model.
-        std::string key = Sha256Hex(ss.str() + "|" + std::to_string(options.c) + "|" +
-                                    std::to_string(options.features.word_weight) + "|format1-pinyin")
-                              .substr(0, 20);
+        std::string key =
+            Sha256Hex(ss.str() + "|" + std::to_string(options.c) + "|" + std::to_string(options.features.word_weight) +
+                      "|" + std::string(nlu::kTrainerRevision))
+                .substr(0, 20);
         fs::path cached = fs::path(config.bot.model_dir) / ("intents-" + key + ".kefuint");
         if (fs::exists(cached)) {
             auto loaded = nlu::IntentModel::Load(cached.string());

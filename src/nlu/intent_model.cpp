@@ -234,58 +234,21 @@ Result<std::unique_ptr<IntentModel>> IntentModel::Train(const std::vector<Exampl
                     temperature = t;
                 }
             }
-            // Out-of-scope threshold (docs/nlu.md): with out_of_scope examples held out, maximise the mean of
-            // in-scope accuracy and out-of-scope recall; without, keep 98% of correct in-scope answers.
-            std::vector<std::pair<double, int>> conf;  // (confidence, outcome: 1 correct in-scope, 0 wrong, 2 oos)
+            // Out-of-scope threshold (docs/nlu.md): keep 98% of the correct in-scope answers. Out-of-scope
+            // examples, when the data has them, are caught by their own class, not by the threshold.
+            std::vector<double> ok;  // confidences of correctly answered in-scope held-out examples
             int correct = 0;
-            int oos_label = -1;
-            for (std::size_t k = 0; k < names.size(); ++k) {
-                if (names[k] == kOutOfScope) oos_label = static_cast<int>(k);
-            }
             for (std::size_t j = 0; j < held_idx.size(); ++j) {
                 Softmax(scores[j], temperature, p);
-                auto top = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
-                int truth = labels[held_idx[j]];
-                int outcome = truth == oos_label ? 2 : (top == truth ? 1 : 0);
-                if (top == truth) ++correct;
-                conf.emplace_back(top == oos_label ? 0.0 : p[static_cast<std::size_t>(top)], outcome);
+                auto top = static_cast<std::size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+                if (static_cast<int>(top) != labels[held_idx[j]]) continue;
+                ++correct;
+                if (names[top] != kOutOfScope) ok.push_back(p[top]);
             }
             holdout_accuracy = static_cast<double>(correct) / static_cast<double>(held_idx.size());
-            if (o.threshold < 0) {
-                std::sort(conf.begin(), conf.end());
-                std::size_t n_in = 0;
-                std::size_t n_oos = 0;
-                std::size_t n_correct = 0;
-                for (const auto& [c, outcome] : conf) {
-                    n_in += outcome != 2;
-                    n_oos += outcome == 2;
-                    n_correct += outcome == 1;
-                }
-                if (n_oos > 0 && n_in > 0) {
-                    double best = -1;
-                    std::size_t lost_correct = 0;
-                    std::size_t caught_oos = 0;
-                    for (std::size_t i = 0; i <= conf.size(); ++i) {
-                        double t = i == 0 ? 0.0 : conf[i - 1].first + 1e-9;
-                        double score =
-                            0.5 * (static_cast<double>(n_correct - lost_correct) / static_cast<double>(n_in)) +
-                            0.5 * (static_cast<double>(caught_oos) / static_cast<double>(n_oos));
-                        if (score > best) {
-                            best = score;
-                            threshold = t;
-                        }
-                        if (i < conf.size()) {
-                            lost_correct += conf[i].second == 1;
-                            caught_oos += conf[i].second == 2;
-                        }
-                    }
-                } else if (n_correct > 0) {
-                    std::vector<double> ok;
-                    for (const auto& [c, outcome] : conf) {
-                        if (outcome == 1) ok.push_back(c);
-                    }
-                    threshold = ok[static_cast<std::size_t>(std::floor(0.02 * static_cast<double>(ok.size())))];
-                }
+            if (o.threshold < 0 && !ok.empty()) {
+                std::sort(ok.begin(), ok.end());
+                threshold = ok[static_cast<std::size_t>(std::floor(0.02 * static_cast<double>(ok.size())))];
             }
         }
     }

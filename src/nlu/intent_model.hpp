@@ -27,6 +27,9 @@
 namespace kefu::nlu {
 
 inline constexpr std::string_view kOutOfScope = "out_of_scope";
+// Changes whenever the trainer would build a different model from the same data and options (features,
+// calibration, threshold rule), so that caches keyed on the data know to retrain.
+inline constexpr std::string_view kTrainerRevision = "2-pinyin-threshold98";
 
 struct TrainOptions {
     FeatureOptions features;
