@@ -122,6 +122,11 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
                       {"confidence", turn.understanding.confidence},
                       {"language", turn.understanding.language},
                       {"action", turn.decision.action},
+                      {"kb", turn.decision.knowledge.id.empty()
+                                 ? json::value(nullptr)
+                                 : json::value(json::object{{"id", turn.decision.knowledge.id},
+                                                            {"decision", turn.decision.knowledge.decision},
+                                                            {"confidence", turn.decision.knowledge.confidence}})},
                       {"top", std::move(top)},
                       {"entities", std::move(turn.understanding.entities)},
                       {"sentiment", json::object{{"label", turn.understanding.sentiment},
@@ -141,6 +146,7 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
         MessagesCounter("bot").Inc(out.replies.size());
         hub_.Publish(conv.id, MessageEvent(out.message), origin);
         for (const auto& r : out.replies) hub_.Publish(conv.id, MessageEvent(r), origin);
+        if (turn.decision.unanswered && unanswered_) unanswered_(conv, out.message.text, turn.decision);
     }
     co_return PostedMessage{std::move(out.message), std::move(out.replies), out.duplicate};
 }

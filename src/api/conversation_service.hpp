@@ -76,6 +76,12 @@ class ConversationService {
     boost::asio::awaitable<Result<storage::ConversationRecord>> End(const std::string& id,
                                                                     const Subscriber* origin = nullptr);
 
+    // Called after each stored turn the bot could not answer (fallback or "did you mean"), with the
+    // customer's text, for unanswered-question mining. Set before serving; must not block.
+    using UnansweredSink =
+        std::function<void(const ConversationRef&, const std::string& text, const dialogue::Decision&)>;
+    void SetUnansweredSink(UnansweredSink sink) { unanswered_ = std::move(sink); }
+
     const CustomerTokenVerifier& tokens() const { return tokens_; }
     Hub& hub() { return hub_; }
 
@@ -94,6 +100,7 @@ class ConversationService {
     Hub& hub_;
     const CustomerTokenVerifier& tokens_;
     KeyedMutex turn_locks_;
+    UnansweredSink unanswered_;
 
     std::mutex cache_mu_;
     std::unordered_map<std::string, CachedAuth> auth_cache_;  // guarded by cache_mu_

@@ -15,7 +15,8 @@ namespace kefu::app {
 
 namespace fs = std::filesystem;
 
-Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Normaliser> normaliser) {
+Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Normaliser> normaliser,
+                          std::shared_ptr<const dialogue::Knowledge> knowledge) {
     LoadedBot bot;
     std::shared_ptr<const nlu::IntentModel> model;
     const fs::path data = fs::path(config.bot.pack) / "nlu" / "intents.yaml";
@@ -62,7 +63,8 @@ Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Norma
         if (!analyzer) return analyzer.error();
         sentiment = std::move(analyzer.value());
     }
-    auto pipeline = dialogue::BuildRulePipeline(config.bot.pack, {normaliser, model, sentiment});
+    bot.model = model;
+    auto pipeline = dialogue::BuildRulePipeline(config.bot.pack, {normaliser, model, sentiment}, std::move(knowledge));
     if (!pipeline) return pipeline.error();
     bot.pipeline = std::move(pipeline.value());
     return bot;

@@ -12,7 +12,8 @@
 
 namespace kefu::nlu {
 class Normaliser;
-}
+class IntentModel;
+}  // namespace kefu::nlu
 
 namespace kefu::app {
 
@@ -21,9 +22,12 @@ struct LoadedBot {
     std::size_t intents = 0;  // 0 when the pack has no NLU data (keywords only)
     std::string model_path;   // the model file used, if any
     bool trained = false;     // true when the model was trained now rather than loaded from the cache
+    std::shared_ptr<const nlu::IntentModel> model;  // null when the pack has no NLU data
 };
 
 // Thread-safe; slow (may train for a few seconds): call it off the I/O threads.
-Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Normaliser> normaliser);
+// `knowledge` (may be null) is the knowledge base the dialogue answers FAQs from.
+Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Normaliser> normaliser,
+                          std::shared_ptr<const dialogue::Knowledge> knowledge = nullptr);
 
 }  // namespace kefu::app

@@ -4,6 +4,7 @@
 
 #include "app/bot_loader.hpp"
 #include "app/commands.hpp"
+#include "app/kb_setup.hpp"
 #include "nlu/normalise.hpp"
 
 namespace kefu::app {
@@ -23,9 +24,27 @@ int RunChat(const Config& config, const std::string& language, std::istream& in,
         std::cerr << "kefu: " << normaliser.error().message << "\n";
         return 1;
     }
-    auto bot = LoadBot(config, std::move(normaliser.value()));
+    std::shared_ptr<const nlu::Normaliser> norm = std::move(normaliser.value());
+    // The knowledge base lives in the database (seeded from the pack on first use), as in the server.
+    std::unique_ptr<storage::sqlite::Database> db;
+    try {
+        db = storage::sqlite::Database::Open({config.storage.path, 1, static_cast<int>(config.storage.batch_max)});
+    } catch (const std::exception& e) {
+        std::cerr << "kefu: cannot open storage: " << e.what() << "\n";
+        return 1;
+    }
+    if (auto seeded = SeedKnowledgeFromPack(*db, config); !seeded) {
+        std::cerr << "kefu: cannot seed the knowledge base: " << seeded.error().message << "\n";
+        return 2;
+    }
+    kb::KbService knowledge(*db, norm, KbServiceOptions(config));
+    auto bot = LoadBot(config, norm, knowledge.knowledge());
     if (!bot) {
         std::cerr << "kefu: cannot load the bot pack: " << bot.error().message << "\n";
+        return 1;
+    }
+    if (auto started = knowledge.Start(bot->model); !started) {
+        std::cerr << "kefu: cannot load the knowledge base: " << started.error().message << "\n";
         return 1;
     }
     const dialogue::Pipeline& pipeline = *bot->pipeline;

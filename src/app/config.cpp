@@ -43,6 +43,15 @@ ConfigKey Double(std::string s, std::string k, std::string help, double lo, doub
     return ConfigKey{std::move(s), std::move(k), ValueType::kDouble, std::move(help), set, get};
 }
 
+ConfigKey Bool(std::string s, std::string k, std::string help, std::function<bool&(Config&)> field) {
+    Setter set = [field](Config& c, const ConfigValue& v) -> std::optional<std::string> {
+        field(c) = std::get<bool>(v);
+        return std::nullopt;
+    };
+    Getter get = [field](const Config& c) { return ConfigValue(field(const_cast<Config&>(c))); };
+    return ConfigKey{std::move(s), std::move(k), ValueType::kBool, std::move(help), set, get};
+}
+
 ConfigKey String(std::string s, std::string k, std::string help, std::vector<std::string> allowed,
                  std::function<std::string&(Config&)> field, bool allow_empty = true) {
     Setter set = [allowed, field, allow_empty](Config& c, const ConfigValue& v) -> std::optional<std::string> {
@@ -183,6 +192,16 @@ const std::vector<ConfigKey>& Schema() {
         String(
             "bot", "model_dir", "Where trained intent models are cached.", {},
             [](Config& c) -> std::string& { return c.bot.model_dir; }, false),
+        Double("kb", "answer_threshold", "Knowledge-base confidence needed to answer.", 0, 1,
+               [](Config& c) -> double& { return c.kb.answer_threshold; }),
+        Double("kb", "clarify_threshold", "Confidence needed to offer \"did you mean\" (below: fallback).", 0, 1,
+               [](Config& c) -> double& { return c.kb.clarify_threshold; }),
+        Int("kb", "poll_ms", "How often the server checks the database for knowledge-base changes by others.", 50,
+            600000, [](Config& c) -> std::int64_t& { return c.kb.poll_ms; }),
+        Bool("kb", "four_eyes", "Approving needs a reviewer other than the author (recommended in production).",
+             [](Config& c) -> bool& { return c.kb.four_eyes; }),
+        Bool("kb", "seed_from_pack", "Load the pack's kb/*.csv, published, into an empty knowledge base at start.",
+             [](Config& c) -> bool& { return c.kb.seed_from_pack; }),
         String("web", "root", "Serve web assets from this directory instead of the embedded copy (development).", {},
                [](Config& c) -> std::string& { return c.web.root; }),
         String("auth", "customer_token_secret_file",

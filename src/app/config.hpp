@@ -43,6 +43,13 @@ struct Config {
         std::string default_language = "zh";
         std::string model_dir = "var/models";
     } bot;
+    struct Kb {
+        double answer_threshold = 0.55;
+        double clarify_threshold = 0.25;
+        std::int64_t poll_ms = 500;
+        bool four_eyes = false;
+        bool seed_from_pack = true;
+    } kb;
     struct Web {
         std::string root;
     } web;

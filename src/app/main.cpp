@@ -1,10 +1,11 @@
-// kefu: the server and its tools. Subcommands: serve, chat, config check, version.
+// kefu: the server and its tools. Subcommands: serve, chat, config check, version, nlu, kb, staff.
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/kb_command.hpp"
 #include "app/nlu_command.hpp"
 
 #ifndef KEFU_VERSION
@@ -107,6 +108,64 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     nlu_predict->add_option("--now", nlu_now, "Reference time for relative dates (ISO-8601 with offset; default: now)");
 
+    // kefu kb ... (docs/kb.md)
+    auto* kbc = app.add_subcommand("kb", "Knowledge base: import, export, query and unanswered questions.");
+    kbc->require_subcommand(1);
+    ConfigFlags kb_import_flags;
+    ConfigFlags kb_export_flags;
+    ConfigFlags kb_query_flags;
+    ConfigFlags kb_gaps_flags;
+    kefu::app::KbImportArgs kb_import_args;
+    auto* kb_import = kbc->add_subcommand(
+        "import",
+        "Validate a CSV, JSON or YAML file and import it; any bad row (reported with its line) changes nothing.");
+    kb_import->add_option("file", kb_import_args.file, "The file to import")->required()->check(CLI::ExistingFile);
+    kb_import->add_option("--format", kb_import_args.format, "csv | json | yaml (default: from the extension)")
+        ->check(CLI::IsMember({"csv", "json", "yaml"}));
+    kb_import->add_flag("--publish", kb_import_args.publish, "Publish the imported entries at once");
+    kb_import->add_flag("--dry-run", kb_import_args.dry_run, "Validate and count, change nothing");
+    kb_import_flags.AddTo(kb_import);
+    std::string kb_format;
+    std::string kb_status = "published";
+    std::string kb_out;
+    auto* kb_export = kbc->add_subcommand("export", "Write the knowledge base as CSV, JSON or YAML.");
+    kb_export->add_option("--format", kb_format, "csv | json | yaml")
+        ->required()
+        ->check(CLI::IsMember({"csv", "json", "yaml"}));
+    kb_export->add_option("--status", kb_status, "published | draft | in_review | archived | all")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"published", "draft", "in_review", "archived", "all"}));
+    kb_export->add_option("--out", kb_out, "Output file (default: standard output)");
+    kb_export_flags.AddTo(kb_export);
+    int kb_top = 3;
+    std::string kb_lang = "zh";
+    auto* kb_query = kbc->add_subcommand(
+        "query", "Read one question per line from stdin; write one JSON object per line (decision, id, answer, top).");
+    kb_query->add_option("--top", kb_top, "Candidates to list")->capture_default_str()->check(CLI::Range(1, 20));
+    kb_query->add_option("--lang", kb_lang, "zh | en")->capture_default_str()->check(CLI::IsMember({"zh", "en"}));
+    kb_query_flags.AddTo(kb_query);
+    int kb_days = 30;
+    int kb_limit = 20;
+    bool kb_json = false;
+    auto* kb_gaps = kbc->add_subcommand("gaps", "Unanswered questions, grouped into clusters of similar ones.");
+    kb_gaps->add_option("--days", kb_days, "How far back")->capture_default_str()->check(CLI::Range(1, 90));
+    kb_gaps->add_option("--limit", kb_limit, "Clusters to show")->capture_default_str()->check(CLI::Range(1, 100));
+    kb_gaps->add_flag("--json", kb_json, "Print one JSON object");
+    kb_gaps_flags.AddTo(kb_gaps);
+
+    // kefu staff add NAME --role ROLE
+    auto* staff = app.add_subcommand("staff", "Staff members and their API tokens.");
+    staff->require_subcommand(1);
+    ConfigFlags staff_flags;
+    std::string staff_name;
+    std::string staff_role;
+    auto* staff_add = staff->add_subcommand("add", "Create a staff member; prints their token once.");
+    staff_add->add_option("name", staff_name, "Unique name")->required();
+    staff_add->add_option("--role", staff_role, "agent | supervisor | kb_editor | analyst | admin")
+        ->required()
+        ->check(CLI::IsMember({"agent", "supervisor", "kb_editor", "analyst", "admin"}));
+    staff_flags.AddTo(staff_add);
+
     if (argc >= 2 && argv[1][0] != '-') {
         std::string first = argv[1];
         bool known = false;
@@ -127,6 +186,33 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    auto with_config = [](const ConfigFlags& flags, CLI::App* cmd, auto run) -> int {
+        auto cfg = Load(flags, cmd);
+        if (!cfg) return 2;
+        kefu::app::ConfigureLogging(*cfg);
+        return run(*cfg);
+    };
+    if (kb_import->parsed()) {
+        return with_config(kb_import_flags, kb_import,
+                           [&](const Config& c) { return kefu::app::KbImport(c, kb_import_args); });
+    }
+    if (kb_export->parsed()) {
+        return with_config(kb_export_flags, kb_export,
+                           [&](const Config& c) { return kefu::app::KbExport(c, kb_format, kb_status, kb_out); });
+    }
+    if (kb_query->parsed()) {
+        return with_config(kb_query_flags, kb_query, [&](const Config& c) {
+            return kefu::app::KbQuery(c, kb_top, kb_lang, std::cin, std::cout);
+        });
+    }
+    if (kb_gaps->parsed()) {
+        return with_config(kb_gaps_flags, kb_gaps,
+                           [&](const Config& c) { return kefu::app::KbGaps(c, kb_days, kb_limit, kb_json); });
+    }
+    if (staff_add->parsed()) {
+        return with_config(staff_flags, staff_add,
+                           [&](const Config& c) { return kefu::app::StaffAdd(c, staff_name, staff_role); });
+    }
     if (nlu_train->parsed()) return kefu::app::NluTrain(nlu_data, nlu_model, nlu_c);
     if (nlu_eval->parsed()) return kefu::app::NluEval(nlu_model, nlu_data, nlu_json, nlu_threshold);
     if (nlu_predict->parsed()) return kefu::app::NluPredict(nlu_model, nlu_now, nlu_pack, std::cin, std::cout);

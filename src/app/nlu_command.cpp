@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 
+#include "app/progress.hpp"
 #include "core/clock.hpp"
 #include "nlu/entities.hpp"
 #include "nlu/intent_model.hpp"
@@ -26,28 +27,6 @@ namespace kefu::app {
 namespace {
 
 namespace json = boost::json;
-
-// A progress bar on a terminal; one line per stage otherwise (CI logs).
-class Progress {
-  public:
-    void operator()(std::string_view stage, double fraction) {
-        int pct = static_cast<int>(fraction * 100);
-        if (isatty(STDERR_FILENO)) {
-            int filled = pct * 30 / 100;
-            std::cerr << fmt::format("\r{:<12} [{}{}] {:3}%", stage, std::string(static_cast<size_t>(filled), '#'),
-                                     std::string(static_cast<size_t>(30 - filled), '.'), pct);
-            if (pct >= 100) std::cerr << "\n";
-        } else if (stage != last_stage_ || (pct >= 100 && last_pct_ < 100)) {
-            if (stage != last_stage_ || pct >= 100) std::cerr << fmt::format("{}: {}%\n", stage, pct);
-        }
-        last_stage_ = std::string(stage);
-        last_pct_ = pct;
-    }
-
-  private:
-    std::string last_stage_;
-    int last_pct_ = -1;
-};
 
 std::unique_ptr<nlu::Normaliser> MakeNormaliser() {
     auto n = nlu::Normaliser::Create();

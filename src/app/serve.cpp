@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "api/conversation_service.hpp"
@@ -10,6 +11,7 @@
 #include "api/routes.hpp"
 #include "app/bot_loader.hpp"
 #include "app/commands.hpp"
+#include "app/kb_setup.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "net/server.hpp"
@@ -27,10 +29,12 @@ void ConfigureLogging(const Config& config) {
 
 namespace {
 
+// Loads the pack and the model into `pipelines`; gives the knowledge base the new model. On failure the
+// running bot stays as it was.
 bool ReloadBot(const Config& config, const std::shared_ptr<const nlu::Normaliser>& normaliser,
-               dialogue::PipelineHolder& pipelines) {
+               dialogue::PipelineHolder& pipelines, kb::KbService& knowledge, bool first) {
     auto t0 = std::chrono::steady_clock::now();
-    auto bot = LoadBot(config, normaliser);
+    auto bot = LoadBot(config, normaliser, knowledge.knowledge());
     auto& reloads = metrics::Default();
     if (!bot) {
         reloads
@@ -39,6 +43,15 @@ bool ReloadBot(const Config& config, const std::shared_ptr<const nlu::Normaliser
             .Inc();
         log::Error("bot load failed", {{"pack", config.bot.pack}, {"error", bot.error().message}});
         return false;
+    }
+    if (first) {
+        auto started = knowledge.Start(bot->model);
+        if (!started) {
+            log::Error("knowledge base failed to load", {{"error", started.error().message}});
+            return false;
+        }
+    } else {
+        knowledge.SetModel(bot->model);
     }
     pipelines.Set(bot->pipeline);
     reloads.GetCounter("kefu_bot_loads_total", "Bot pack and model loads, by result.", metrics::Label("result", "ok"))
@@ -88,14 +101,44 @@ int RunServe(const Config& config) {
         return 2;
     }
 
+    // Staff: on first start, an admin whose token is written beside the database (docs/kb.md).
+    const std::string admin_token_file =
+        (std::filesystem::path(config.storage.path).parent_path() / "admin-token").string();
+    auto admin = api::BootstrapAdmin(*db, admin_token_file);
+    if (!admin) {
+        std::cerr << "kefu: cannot create the first staff member: " << admin.error().message << "\n";
+        return 1;
+    }
+    if (*admin) log::Info("first start: staff member 'admin' created", {{"token_file", admin_token_file}});
+    auto seeded = SeedKnowledgeFromPack(*db, config);
+    if (!seeded) {
+        std::cerr << "kefu: cannot seed the knowledge base: " << seeded.error().message << "\n";
+        db->Close();
+        return 2;
+    }
+    kb::KbService knowledge(*db, normaliser, KbServiceOptions(config));
+    api::StaffAuth staff(*db);
+
     auto store = storage::sqlite::MakeConversationStore(*db);
     api::Hub hub;
     api::CustomerTokenVerifier tokens(token_secret);
     dialogue::PipelineHolder pipelines;
     api::ConversationService conversations(*store, pipelines, hub, tokens);
+    conversations.SetUnansweredSink(
+        [&knowledge](const api::ConversationRef& conv, const std::string& text, const dialogue::Decision& d) {
+            kb::Gap gap;
+            gap.conversation_id = conv.id;
+            gap.language = d.reply_language;
+            gap.text = text;
+            gap.decision = d.action == "kb_clarify" ? "clarify" : "fallback";
+            gap.best_id = d.knowledge.id;
+            gap.confidence = d.knowledge.confidence;
+            knowledge.RecordGap(std::move(gap));
+        });
 
     net::Router router;
     api::AddConversationRoutes(router, conversations);
+    api::AddKbRoutes(router, knowledge, staff);
     api::AddOpsRoutes(router, {[&ready] { return ready.load(); }, config.web.root});
 
     net::ServerOptions opt;
@@ -111,6 +154,8 @@ int RunServe(const Config& config) {
     opt.rate_limit_burst = config.server.rate_limit_burst;
     opt.shutdown_timeout = std::chrono::milliseconds(config.server.shutdown_timeout_ms);
     opt.websocket.max_message_bytes = static_cast<std::size_t>(config.server.ws_max_message_bytes);
+    // Knowledge-base files are uploaded as they are (CSV, JSON, YAML), up to 16 MB.
+    opt.file_uploads.push_back({"/api/v1/kb/import", 16u << 20});
 
     net::Server server(opt, router, api::MakeConversationWebSocket(conversations));
     try {
@@ -122,8 +167,9 @@ int RunServe(const Config& config) {
     }
     server.Start();
     // /healthz answers from here on; /readyz once the bot (rules and intent model) is loaded.
-    if (!ReloadBot(config, normaliser, pipelines)) {
+    if (!ReloadBot(config, normaliser, pipelines, knowledge, true)) {
         server.Shutdown();
+        knowledge.Stop();
         db->Close();
         std::cerr << "kefu: cannot load the bot pack (see the log)\n";
         return 1;
@@ -140,11 +186,12 @@ int RunServe(const Config& config) {
         if (sig != SIGHUP) break;
         // Reload the pack and the model; on failure the running bot stays as it was.
         log::Info("signal received", {{"signal", "SIGHUP"}});
-        ReloadBot(config, normaliser, pipelines);
+        ReloadBot(config, normaliser, pipelines, knowledge, false);
     }
     log::Info("signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     ready.store(false);
     server.Shutdown();
+    knowledge.Stop();
     db->Close();
     log::Info("stopped");
     log::Flush();

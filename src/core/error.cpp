@@ -28,6 +28,8 @@ CodeInfo Info(ErrorCode code) {
             return {"request_timeout", 408};
         case ErrorCode::kConflict:
             return {"conflict", 409};
+        case ErrorCode::kImportInvalid:
+            return {"import_invalid", 422};
         case ErrorCode::kConversationEnded:
             return {"conversation_ended", 409};
         case ErrorCode::kPayloadTooLarge:

@@ -21,6 +21,7 @@ enum class ErrorCode {
     kMethodNotAllowed,
     kRequestTimeout,
     kConflict,
+    kImportInvalid,
     kConversationEnded,
     kPayloadTooLarge,
     kUnsupportedMediaType,

@@ -54,11 +54,31 @@ struct Understanding {
     bool urgency = false;
 };
 
+// What the knowledge base offers for a message (docs/kb.md, "Answering").
+struct KnowledgeResult {
+    std::string decision = "fallback";  // answer | clarify | fallback
+    std::string id;                     // the best entry
+    std::string answer;                 // its answer for the channel
+    double confidence = 0;
+    std::vector<std::pair<std::string, std::string>> top;  // (entry id, standard question), best first
+};
+
+// The knowledge base as the policy sees it. Implementations are thread-safe.
+class Knowledge {
+  public:
+    virtual ~Knowledge() = default;
+    virtual KnowledgeResult Lookup(std::string_view text, std::string_view language,
+                                   std::string_view channel) const = 0;
+};
+
 // What the policy decided to do this turn.
 struct Decision {
-    std::string action;  // "reply" | "fallback"
+    std::string action;  // "reply" (the intent's reply) | "kb_answer" | "kb_clarify" | "fallback"
     std::string intent;
     std::string reply_language;  // zh | en
+    KnowledgeResult knowledge;   // what the knowledge base offered (decision "fallback" when none)
+    // True when the bot could not answer: the turn is worth an editor's look (unanswered-question mining).
+    bool unanswered = false;
 };
 
 struct TurnResult {

@@ -43,6 +43,11 @@ struct RuleSet {
     LocalisedReplies welcome_quick;
     Localised fallback;
     LocalisedReplies fallback_quick;
+    Localised clarify;  // the "did you mean" prompt above the knowledge base's top questions
+    // Intents whose rule reply wins over a knowledge-base answer when the intent is confident: small talk
+    // and dialogue acts ("thanks" must not be answered with an FAQ).
+    std::vector<std::string> rule_first_intents;
+    double rule_first_confidence = 0.5;
     std::vector<Rule> rules;
 };
 
@@ -109,23 +114,47 @@ class KeywordUnderstander final : public Understander {
     std::shared_ptr<const RuleSet> rules_;
 };
 
+// Order (docs/kb.md): a confident small-talk or dialogue-act intent gets its rule reply; else a confident
+// knowledge-base answer; else a confident intent's rule reply; else "did you mean" from the knowledge base;
+// else a less confident intent's rule reply; else the fallback. Clarify and fallback turns are marked unanswered for
+// gap mining.
 class RulePolicy final : public Policy {
   public:
-    explicit RulePolicy(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
+    RulePolicy(std::shared_ptr<const RuleSet> rules, std::shared_ptr<const Knowledge> knowledge)
+        : rules_(std::move(rules)), knowledge_(std::move(knowledge)) {}
 
     Decision Decide(const TurnInput& input, const Understanding& u) const override {
         Decision d;
         d.intent = u.intent;
-        bool has_reply = std::any_of(rules_->rules.begin(), rules_->rules.end(),
-                                     [&](const Rule& r) { return r.intent == u.intent; });
-        d.action = has_reply ? "reply" : "fallback";
         // Answer in the language the customer wrote in; mixed text keeps the conversation's language.
         d.reply_language = u.language == "zh" || u.language == "en" ? u.language : std::string(input.language);
+        bool has_reply = std::any_of(rules_->rules.begin(), rules_->rules.end(),
+                                     [&](const Rule& r) { return r.intent == u.intent; });
+        bool rule_first = has_reply && u.confidence >= rules_->rule_first_confidence &&
+                          std::find(rules_->rule_first_intents.begin(), rules_->rule_first_intents.end(), u.intent) !=
+                              rules_->rule_first_intents.end();
+        if (rule_first) {
+            d.action = "reply";
+            return d;
+        }
+        if (knowledge_) d.knowledge = knowledge_->Lookup(input.text, d.reply_language, input.channel);
+        if (d.knowledge.decision == "answer") {
+            d.action = "kb_answer";
+        } else if (has_reply && (u.confidence >= rules_->rule_first_confidence || d.knowledge.decision != "clarify")) {
+            d.action = "reply";
+        } else if (d.knowledge.decision == "clarify") {
+            d.action = "kb_clarify";
+            d.unanswered = true;
+        } else {
+            d.action = "fallback";
+            d.unanswered = true;
+        }
         return d;
     }
 
   private:
     std::shared_ptr<const RuleSet> rules_;
+    std::shared_ptr<const Knowledge> knowledge_;
 };
 
 // Adapts the NLU normaliser (NFKC, case folding, Traditional → Simplified, offset map) to the pipeline.
@@ -190,6 +219,13 @@ class TemplateResponder final : public Responder {
     explicit TemplateResponder(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
 
     std::vector<BotMessage> Respond(const Decision& d) const override {
+        if (d.action == "kb_answer") return {BotMessage{d.knowledge.answer, {}}};
+        if (d.action == "kb_clarify") {
+            BotMessage m{rules_->clarify.Get(d.reply_language), {}};
+            for (const auto& [id, question] : d.knowledge.top)
+                m.quick_replies.push_back(QuickReply{question, question});
+            return {std::move(m)};
+        }
         if (d.action == "reply") {
             for (const Rule& r : rules_->rules) {
                 if (r.intent == d.intent) return {Message(r.reply, r.quick_replies, d.reply_language)};
@@ -276,7 +312,8 @@ NormalisedText BasicNormaliser::Normalise(std::string_view text) const {
     return out;
 }
 
-Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu) {
+Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu,
+                                                    std::shared_ptr<const Knowledge> knowledge) {
     const auto& normaliser = nlu.normaliser;
     const auto& model = nlu.model;
     const std::string file = (std::filesystem::path(pack_dir) / "bot" / "rules.yaml").string();
@@ -296,6 +333,15 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
         rules->welcome_quick = ReadQuick(file, root["welcome_quick_replies"]);
         rules->fallback = ReadLocalised(file, root["fallback"], "fallback");
         rules->fallback_quick = ReadQuick(file, root["fallback_quick_replies"]);
+        if (root["clarify"]) {
+            rules->clarify = ReadLocalised(file, root["clarify"], "clarify");
+        } else {
+            rules->clarify.by_lang = {{"zh", "您是想问下面哪个问题？"}, {"en", "Did you mean one of these?"}};
+        }
+        if (const auto& rf = root["rule_first_intents"]) {
+            if (!rf.IsSequence()) Fail(file, rf, "'rule_first_intents' must be a list of intents");
+            for (const auto& i : rf) rules->rule_first_intents.push_back(i.as<std::string>());
+        }
         if (!root["rules"] || !root["rules"].IsSequence()) Fail(file, root, "'rules' must be a list");
         for (const auto& n : root["rules"]) {
             Rule r;
@@ -321,7 +367,8 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
     } else {
         understand = std::make_unique<KeywordUnderstander>(rules);
     }
-    return std::make_unique<Pipeline>(std::move(normalise), std::move(understand), std::make_unique<RulePolicy>(rules),
+    return std::make_unique<Pipeline>(std::move(normalise), std::move(understand),
+                                      std::make_unique<RulePolicy>(rules, std::move(knowledge)),
                                       std::make_unique<TemplateResponder>(rules));
 }
 

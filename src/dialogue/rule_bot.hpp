@@ -33,6 +33,8 @@ struct NluComponents {
     std::shared_ptr<const nlu::SentimentAnalyzer> sentiment;
 };
 
-Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu = {});
+// `knowledge` (may be null) answers FAQs between the rules (see RulePolicy in rule_bot.cpp).
+Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu = {},
+                                                    std::shared_ptr<const Knowledge> knowledge = nullptr);
 
 }  // namespace kefu::dialogue

@@ -74,7 +74,8 @@ Response JsonResponse(const RequestContext& ctx, http::status status, const boos
     return res;
 }
 
-Response ErrorResponse(std::string_view request_id, unsigned version, const Error& error) {
+Response ErrorResponse(std::string_view request_id, unsigned version, const Error& error,
+                       const boost::json::object& extra) {
     Response res{static_cast<http::status>(HttpStatusFor(error.code)), version};
     res.set("X-Request-Id", request_id);
     res.set(http::field::content_type, "application/json; charset=utf-8");
@@ -83,13 +84,14 @@ Response ErrorResponse(std::string_view request_id, unsigned version, const Erro
     body["code"] = ErrorCodeName(error.code);
     body["message"] = error.message;
     body["request_id"] = request_id;
+    for (const auto& [k, v] : extra) body[k] = v;
     res.body() = boost::json::serialize(body);
     res.prepare_payload();
     return res;
 }
 
-Response ErrorResponse(const RequestContext& ctx, const Error& error) {
-    return ErrorResponse(ctx.request_id, ctx.req.version(), error);
+Response ErrorResponse(const RequestContext& ctx, const Error& error, const boost::json::object& extra) {
+    return ErrorResponse(ctx.request_id, ctx.req.version(), error, extra);
 }
 
 Response TextResponse(const RequestContext& ctx, http::status status, std::string_view content_type, std::string body) {

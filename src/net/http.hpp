@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
@@ -38,9 +39,11 @@ struct RequestContext {
 using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
 
 Response JsonResponse(const RequestContext& ctx, http::status status, const boost::json::value& body);
-Response ErrorResponse(const RequestContext& ctx, const Error& error);
+// The body is {code, message, request_id} plus the fields of `extra` (details a client can act on).
+Response ErrorResponse(const RequestContext& ctx, const Error& error, const boost::json::object& extra = {});
 // For failures before a RequestContext exists (header too large, timeouts).
-Response ErrorResponse(std::string_view request_id, unsigned version, const Error& error);
+Response ErrorResponse(std::string_view request_id, unsigned version, const Error& error,
+                       const boost::json::object& extra = {});
 Response TextResponse(const RequestContext& ctx, http::status status, std::string_view content_type, std::string body);
 
 // A client-supplied X-Request-Id is kept if it is 1–64 chars of [A-Za-z0-9._-]; otherwise a new one is made.

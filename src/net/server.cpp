@@ -72,6 +72,14 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
 
     auto executor() { return stream_.get_executor(); }
 
+    const ServerOptions::FileUpload* FileUploadFor(beast::string_view target) const {
+        std::string_view t(target.data(), target.size());
+        for (const auto& u : server_.options().file_uploads) {
+            if (t.starts_with(u.prefix)) return &u;
+        }
+        return nullptr;
+    }
+
     void StopGracefully() override {
         asio::post(stream_.get_executor(), [self = shared_from_this()] {
             if (self->idle_) beast::get_lowest_layer(self->stream_).cancel();
@@ -102,6 +110,11 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
                 co_await http::async_read_header(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
             // Beast checks header_limit only while the header is incomplete; check the whole header too.
             if (!ec && HeaderBytes(parser.get()) > opt.max_header_bytes) ec = http::error::header_limit;
+            const ServerOptions::FileUpload* upload = nullptr;
+            if (!ec) {
+                upload = FileUploadFor(parser.get().target());
+                if (upload) parser.body_limit(upload->max_body_bytes);
+            }
             if (!ec && !parser.is_done()) {
                 std::tie(ec, n) =
                     co_await http::async_read(stream_, buffer, parser, asio::as_tuple(asio::use_awaitable));
@@ -118,7 +131,8 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
                     err = {ErrorCode::kHeaderTooLarge, "request headers are too large"};
                 } else if (ec == http::error::body_limit) {
                     err = {ErrorCode::kPayloadTooLarge,
-                           "request body is larger than " + std::to_string(opt.max_body_bytes) + " bytes"};
+                           "request body is larger than " +
+                               std::to_string(upload ? upload->max_body_bytes : opt.max_body_bytes) + " bytes"};
                 } else if (ec == beast::error::timeout) {
                     err = {ErrorCode::kRequestTimeout, "the request was not received in time"};
                 }
@@ -287,7 +301,7 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
         }
         route = match.route->pattern;
         ctx.params = std::move(match.params);
-        if (!req.body().empty()) {
+        if (!req.body().empty() && !FileUploadFor(req.target())) {
             if (!IsJsonContentType(req)) {
                 co_return ErrorResponse(ctx,
                                         {ErrorCode::kUnsupportedMediaType, "request bodies must be application/json"});

@@ -40,6 +40,13 @@ struct ServerOptions {
     std::chrono::milliseconds shutdown_timeout{10000};
     std::string websocket_path = "/api/v1/ws";
     WsOptions websocket;
+    // Routes that take files rather than JSON (knowledge-base import): under `prefix`, bodies may be up to
+    // `max_body_bytes` and of any content type (the handler checks the format).
+    struct FileUpload {
+        std::string prefix;
+        std::size_t max_body_bytes = 0;
+    };
+    std::vector<FileUpload> file_uploads;
 };
 
 class Server {

@@ -16,6 +16,10 @@ Statement& Statement::Bind(int index, std::int64_t v) {
     if (int rc = sqlite3_bind_int64(stmt_, index, v); rc != SQLITE_OK) Throw(db_, rc, "bind");
     return *this;
 }
+Statement& Statement::BindDouble(int index, double v) {
+    if (int rc = sqlite3_bind_double(stmt_, index, v); rc != SQLITE_OK) Throw(db_, rc, "bind");
+    return *this;
+}
 Statement& Statement::Bind(int index, std::string_view v) {
     if (int rc = sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         rc != SQLITE_OK)
@@ -51,6 +55,7 @@ void Statement::Reset() {
 }
 
 std::int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Statement::Double(int col) const { return sqlite3_column_double(stmt_, col); }
 std::string Statement::Text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);

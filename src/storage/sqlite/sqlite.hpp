@@ -33,6 +33,7 @@ class Statement {
 
     // Binding is 1-based, as in SQLite.
     Statement& Bind(int index, std::int64_t v);
+    Statement& BindDouble(int index, double v);
     Statement& Bind(int index, std::string_view v);
     Statement& Bind(int index, const std::string& v) { return Bind(index, std::string_view(v)); }
     Statement& Bind(int index, const char* v) { return Bind(index, std::string_view(v)); }
@@ -47,6 +48,7 @@ class Statement {
     void Reset();
 
     std::int64_t Int(int col) const;
+    double Double(int col) const;
     std::string Text(int col) const;
     bool IsNull(int col) const;
     std::optional<std::string> OptText(int col) const;
