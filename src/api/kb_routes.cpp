@@ -31,8 +31,8 @@ Result<std::int64_t> IntParam(std::optional<std::string> v, std::string_view nam
     std::int64_t out = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
     if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi) {
-        return Error{ErrorCode::kInvalidArgument,
-                     std::string(name) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)};
+        return Error{ErrorCode::kInvalidArgument, std::string(name) + " must be an integer from " + std::to_string(lo) +
+                                                      " to " + std::to_string(hi)};
     }
     return out;
 }
@@ -62,8 +62,8 @@ class KbRoutes {
         f.status = ctx.Query("status").value_or("");
         if (!f.status.empty() && f.status != "all" && f.status != kb::kDraft && f.status != kb::kInReview &&
             f.status != kb::kPublished && f.status != kb::kArchived) {
-            co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument,
-                                          "status must be draft, in_review, published, archived or all"});
+            co_return ErrorResponse(
+                ctx, {ErrorCode::kInvalidArgument, "status must be draft, in_review, published, archived or all"});
         }
         f.category = ctx.Query("category").value_or("");
         f.language = ctx.Query("lang").value_or("");
@@ -76,7 +76,8 @@ class KbRoutes {
         if (!offset) co_return ErrorResponse(ctx, offset.error());
         f.limit = static_cast<int>(*limit);
         f.offset = static_cast<int>(*offset);
-        auto page = co_await kb_.Read<kb::EntryPage>([f](Connection& c) { return kb::ListEntries(c, f); });
+        kb::KbService::Op<kb::EntryPage> page_op = [f](Connection& c) { return kb::ListEntries(c, f); };
+        auto page = co_await kb_.Read(page_op);
         if (!page) co_return ErrorResponse(ctx, page.error());
         json::array entries;
         for (const auto& e : page->entries) entries.push_back(kb::EntryToJson(e));
@@ -92,17 +93,21 @@ class KbRoutes {
         if (!entry) co_return ErrorResponse(ctx, entry.error());
         std::string id;
         if (auto it = body->find("id"); it != body->end() && !it->value().is_null()) {
-            if (!it->value().is_string()) co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument, "id must be a string"});
+            if (!it->value().is_string())
+                co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument, "id must be a string"});
             id = std::string(it->value().as_string());
         } else {
-            id = (entry->category.empty() || !kb::ValidEntryId(entry->category) ? std::string("entry") : entry->category)
-                     .substr(0, 40) +
-                 "-" + Sha256Hex(NewSecretToken()).substr(0, 8);
+            id =
+                (entry->category.empty() || !kb::ValidEntryId(entry->category) ? std::string("entry") : entry->category)
+                    .substr(0, 40) +
+                "-" + Sha256Hex(NewSecretToken()).substr(0, 8);
         }
-        auto created = co_await kb_.Write<kb::Entry>(
+        kb::KbService::Op<kb::Entry> created_op =
+
             [id, b = std::move(*entry), actor = who->name](Connection& c) {
                 return kb::CreateEntry(c, id, b, actor, NowMillis());
-            });
+            };
+        auto created = co_await kb_.Write(created_op);
         if (!created) co_return ErrorResponse(ctx, created.error());
         Response res = JsonResponse(ctx, status::created, kb::EntryToJson(*created));
         res.set(net::http::field::location, "/api/v1/kb/entries/" + created->id);
@@ -113,7 +118,8 @@ class KbRoutes {
         auto who = co_await Who(ctx);
         if (!who) co_return ErrorResponse(ctx, who.error());
         std::string id(ctx.Param("id"));
-        auto e = co_await kb_.Read<kb::Entry>([id](Connection& c) { return kb::GetEntry(c, id); });
+        kb::KbService::Op<kb::Entry> e_op = [id](Connection& c) { return kb::GetEntry(c, id); };
+        auto e = co_await kb_.Read(e_op);
         if (!e) co_return ErrorResponse(ctx, e.error());
         co_return JsonResponse(ctx, status::ok, kb::EntryToJson(*e));
     }
@@ -128,11 +134,13 @@ class KbRoutes {
         auto entry = kb::BodyFromJson(*body);
         if (!entry) co_return ErrorResponse(ctx, entry.error());
         std::string id(ctx.Param("id"));
-        auto saved = co_await kb_.Write<kb::Entry>(
+        kb::KbService::Op<kb::Entry> saved_op =
+
             [id, v = *version, b = std::move(*entry), actor = who->name](Connection& c) {
                 return kb::UpdateEntry(c, id, v, b, actor, NowMillis());
-            });
-        co_return co_await Reply(ctx, id, std::move(saved));
+            };
+        auto saved = co_await kb_.Write(saved_op);
+        co_return co_await Reply(ctx, id, saved);
     }
 
     awaitable<Response> Archive(RequestContext& ctx) {
@@ -143,7 +151,8 @@ class KbRoutes {
             co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument,
                                           "the query parameter version is required: the entry version you last read"});
         }
-        co_return co_await Move(ctx, *who, *version, kb::Transition::kArchive, {});
+        kb::TransitionOptions none;
+        co_return co_await Move(ctx, *who, *version, kb::Transition::kArchive, none);
     }
 
     awaitable<Response> Transition(RequestContext& ctx, kb::Transition t) {
@@ -171,17 +180,19 @@ class KbRoutes {
         auto to = VersionField(*body, "to_version");
         if (!to) co_return ErrorResponse(ctx, to.error());
         std::string id(ctx.Param("id"));
-        auto saved = co_await kb_.Write<kb::Entry>([id, v = *version, to = *to, actor = who->name](Connection& c) {
+        kb::KbService::Op<kb::Entry> saved_op = [id, v = *version, to = *to, actor = who->name](Connection& c) {
             return kb::RollbackEntry(c, id, v, to, actor, NowMillis());
-        });
-        co_return co_await Reply(ctx, id, std::move(saved));
+        };
+        auto saved = co_await kb_.Write(saved_op);
+        co_return co_await Reply(ctx, id, saved);
     }
 
     awaitable<Response> History(RequestContext& ctx) {
         auto who = co_await Who(ctx);
         if (!who) co_return ErrorResponse(ctx, who.error());
         std::string id(ctx.Param("id"));
-        auto h = co_await kb_.Read<std::vector<kb::VersionRecord>>([id](Connection& c) { return kb::History(c, id); });
+        kb::KbService::Op<std::vector<kb::VersionRecord>> h_op = [id](Connection& c) { return kb::History(c, id); };
+        auto h = co_await kb_.Read(h_op);
         if (!h) co_return ErrorResponse(ctx, h.error());
         json::array versions;
         for (const auto& v : *h) versions.push_back(kb::VersionToJson(v));
@@ -194,8 +205,10 @@ class KbRoutes {
         auto limit = IntParam(ctx.Query("limit"), "limit", 100, 1, 1000);
         if (!limit) co_return ErrorResponse(ctx, limit.error());
         std::string entry = ctx.Query("entry").value_or("");
-        auto events = co_await kb_.Read<std::vector<kb::AuditEvent>>(
-            [entry, n = static_cast<int>(*limit)](Connection& c) { return kb::ListAudit(c, entry, n); });
+        kb::KbService::Op<std::vector<kb::AuditEvent>> events_op =
+
+            [entry, n = static_cast<int>(*limit)](Connection& c) { return kb::ListAudit(c, entry, n); };
+        auto events = co_await kb_.Read(events_op);
         if (!events) co_return ErrorResponse(ctx, events.error());
         json::array out;
         for (const auto& e : *events) {
@@ -249,23 +262,27 @@ class KbRoutes {
             format = kb::ParseFormat(*format_name);
         } else {
             auto ct = ctx.req.find(net::http::field::content_type);
-            std::string_view type = ct == ctx.req.end() ? std::string_view() : std::string_view(ct->value().data(), ct->value().size());
+            std::string_view type =
+                ct == ctx.req.end() ? std::string_view() : std::string_view(ct->value().data(), ct->value().size());
             if (type.starts_with("text/csv")) format = kb::FileFormat::kCsv;
             if (type.starts_with("application/json")) format = kb::FileFormat::kJson;
             if (type.starts_with("application/yaml") || type.starts_with("text/yaml")) format = kb::FileFormat::kYaml;
         }
         if (!format) {
-            co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument,
-                                          "format must be csv, json or yaml (query parameter format, or Content-Type)"});
+            co_return ErrorResponse(ctx,
+                                    {ErrorCode::kInvalidArgument,
+                                     "format must be csv, json or yaml (query parameter format, or Content-Type)"});
         }
         bool publish = TruthyQuery(ctx, "publish");
         bool dry_run = TruthyQuery(ctx, "dry_run");
         auto parsed = kb::ParseImport(ctx.req.body(), *format);
         if (!parsed.problems.empty()) co_return ImportInvalid(ctx, parsed.problems);
-        auto counts = co_await kb_.Write<kb::ImportCounts>(
+        kb::KbService::Op<kb::ImportCounts> counts_op =
+
             [items = std::move(parsed.items), publish, dry_run, actor = who->name](Connection& c) {
                 return kb::ImportEntries(c, items, publish, actor, NowMillis(), dry_run);
-            });
+            };
+        auto counts = co_await kb_.Write(counts_op);
         if (!counts) co_return ErrorResponse(ctx, counts.error());
         co_return JsonResponse(ctx, status::ok,
                                json::object{{"created", counts->created},
@@ -282,10 +299,11 @@ class KbRoutes {
         if (!format) co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument, "format must be csv, json or yaml"});
         std::string st = ctx.Query("status").value_or(std::string(kb::kPublished));
         if (st != "all" && st != kb::kDraft && st != kb::kInReview && st != kb::kPublished && st != kb::kArchived) {
-            co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument,
-                                          "status must be draft, in_review, published, archived or all"});
+            co_return ErrorResponse(
+                ctx, {ErrorCode::kInvalidArgument, "status must be draft, in_review, published, archived or all"});
         }
-        auto entries = co_await kb_.Read<std::vector<kb::Entry>>([st](Connection& c) { return kb::LoadForExport(c, st); });
+        kb::KbService::Op<std::vector<kb::Entry>> entries_op = [st](Connection& c) { return kb::LoadForExport(c, st); };
+        auto entries = co_await kb_.Read(entries_op);
         if (!entries) co_return ErrorResponse(ctx, entries.error());
         static constexpr std::string_view kTypes[] = {"text/csv; charset=utf-8", "application/json",
                                                       "application/yaml; charset=utf-8"};
@@ -305,13 +323,17 @@ class KbRoutes {
         auto limit = IntParam(ctx.Query("limit"), "limit", 20, 1, 100);
         if (!limit) co_return ErrorResponse(ctx, limit.error());
         std::int64_t since = NowMillis() - *days * 86'400'000;
-        auto gaps = co_await kb_.Read<std::vector<kb::Gap>>([since](Connection& c) { return kb::GapsSince(c, since, 5000); });
+        kb::KbService::Op<std::vector<kb::Gap>> gaps_op = [since](Connection& c) {
+            return kb::GapsSince(c, since, 5000);
+        };
+        auto gaps = co_await kb_.Read(gaps_op);
         if (!gaps) co_return ErrorResponse(ctx, gaps.error());
         auto clusters = kb::ClusterGaps(*gaps, kb_.normaliser(), static_cast<std::size_t>(*limit));
         json::array out;
         for (const auto& c : clusters) out.push_back(kb::GapClusterToJson(c));
-        co_return JsonResponse(ctx, status::ok,
-                               json::object{{"clusters", std::move(out)}, {"total", static_cast<std::int64_t>(gaps->size())}});
+        co_return JsonResponse(
+            ctx, status::ok,
+            json::object{{"clusters", std::move(out)}, {"total", static_cast<std::int64_t>(gaps->size())}});
     }
 
   private:
@@ -333,19 +355,21 @@ class KbRoutes {
     }
 
     awaitable<Response> Move(RequestContext& ctx, const StaffMember& who, std::int64_t version, kb::Transition t,
-                             kb::TransitionOptions o) {
+                             const kb::TransitionOptions& o) {
         std::string id(ctx.Param("id"));
-        auto moved = co_await kb_.Write<kb::Entry>([id, version, t, o, actor = who.name](Connection& c) {
+        kb::KbService::Op<kb::Entry> moved_op = [id, version, t, o, actor = who.name](Connection& c) {
             return kb::TransitionEntry(c, id, version, t, actor, NowMillis(), o);
-        });
-        co_return co_await Reply(ctx, id, std::move(moved));
+        };
+        auto moved = co_await kb_.Write(moved_op);
+        co_return co_await Reply(ctx, id, moved);
     }
 
     // The entry, or the error; a conflict carries the entry's current version and status.
-    awaitable<Response> Reply(RequestContext& ctx, const std::string& id, Result<kb::Entry> r) {
-        if (r) co_return JsonResponse(ctx, status::ok, kb::EntryToJson(*r));
+    awaitable<Response> Reply(RequestContext& ctx, const std::string& id, const Result<kb::Entry>& r) {
+        if (r) co_return JsonResponse(ctx, status::ok, kb::EntryToJson(r.value()));
         if (r.error().code != ErrorCode::kConflict) co_return ErrorResponse(ctx, r.error());
-        auto now = co_await kb_.Read<kb::Entry>([id](Connection& c) { return kb::GetEntry(c, id); });
+        kb::KbService::Op<kb::Entry> now_op = [id](Connection& c) { return kb::GetEntry(c, id); };
+        auto now = co_await kb_.Read(now_op);
         json::object extra;
         if (now) {
             extra["current_version"] = now->version;

@@ -86,7 +86,8 @@ int KbExport(const Config& config, const std::string& format_name, const std::st
     }
     auto db = OpenDb(config);
     if (!db) return 1;
-    auto entries = ReadAndWait<std::vector<kb::Entry>>(*db, [&](Connection& c) { return kb::LoadForExport(c, status); });
+    auto entries =
+        ReadAndWait<std::vector<kb::Entry>>(*db, [&](Connection& c) { return kb::LoadForExport(c, status); });
     db->Close();
     if (!entries) {
         std::cerr << "kefu: " << entries.error().message << "\n";
@@ -156,7 +157,8 @@ int KbGaps(const Config& config, int days, int limit, bool as_json) {
     auto db = OpenDb(config);
     if (!db) return 1;
     std::int64_t since = NowMillis() - static_cast<std::int64_t>(days) * 86'400'000;
-    auto gaps = ReadAndWait<std::vector<kb::Gap>>(*db, [since](Connection& c) { return kb::GapsSince(c, since, 5000); });
+    auto gaps =
+        ReadAndWait<std::vector<kb::Gap>>(*db, [since](Connection& c) { return kb::GapsSince(c, since, 5000); });
     db->Close();
     if (!gaps) {
         std::cerr << "kefu: " << gaps.error().message << "\n";
@@ -166,8 +168,8 @@ int KbGaps(const Config& config, int days, int limit, bool as_json) {
     if (as_json) {
         json::array a;
         for (const auto& c : clusters) a.push_back(kb::GapClusterToJson(c));
-        std::cout << json::serialize(json::object{{"clusters", std::move(a)},
-                                                  {"total", static_cast<std::int64_t>(gaps->size())}})
+        std::cout << json::serialize(
+                         json::object{{"clusters", std::move(a)}, {"total", static_cast<std::int64_t>(gaps->size())}})
                   << "\n";
         return 0;
     }

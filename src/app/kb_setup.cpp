@@ -1,6 +1,10 @@
 #include "app/kb_setup.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,7 +23,18 @@ kb::ServiceOptions KbServiceOptions(const Config& config) {
     o.clarify_threshold = config.kb.clarify_threshold;
     o.poll_ms = static_cast<int>(config.kb.poll_ms);
     o.four_eyes = config.kb.four_eyes;
-    o.index_dir = (fs::path(config.storage.path).parent_path() / "kb-index").string();
+    // Index builds go under kb-index/<pid>: the server and `kefu kb query` may share the data directory.
+    // Directories of processes that are gone (a crash, kill -9) are removed here.
+    fs::path parent = fs::path(config.storage.path).parent_path() / "kb-index";
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator(parent, ec)) {
+        const std::string name = d.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        pid_t pid = static_cast<pid_t>(std::stol(name));
+        if (pid != getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(d.path(), ec);
+    }
+    o.index_dir = (parent / std::to_string(getpid())).string();
+    o.cache_dir = config.bot.model_dir;
     return o;
 }
 
@@ -54,7 +69,8 @@ Result<int> SeedKnowledgeFromPack(storage::sqlite::Database& db, const Config& c
         }
         // Files split by language share ids: merge the languages of one id into one entry.
         for (auto& item : parsed.items) {
-            auto it = std::find_if(items.begin(), items.end(), [&](const kb::ImportItem& x) { return x.id == item.id; });
+            auto it =
+                std::find_if(items.begin(), items.end(), [&](const kb::ImportItem& x) { return x.id == item.id; });
             if (it == items.end()) {
                 items.push_back(std::move(item));
                 continue;
@@ -62,7 +78,8 @@ Result<int> SeedKnowledgeFromPack(storage::sqlite::Database& db, const Config& c
             for (auto& [lang, content] : item.body.content) it->body.content[lang] = std::move(content);
             if (it->body.category.empty()) it->body.category = item.body.category;
             for (auto& t : item.body.tags) {
-                if (std::find(it->body.tags.begin(), it->body.tags.end(), t) == it->body.tags.end()) it->body.tags.push_back(t);
+                if (std::find(it->body.tags.begin(), it->body.tags.end(), t) == it->body.tags.end())
+                    it->body.tags.push_back(t);
             }
         }
     }

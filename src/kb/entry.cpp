@@ -86,7 +86,8 @@ namespace {
 void Trim(std::string& s, bool leading) {
     auto end = s.find_last_not_of(" \t\r\n");
     s.erase(end == std::string::npos ? 0 : end + 1);
-    if (leading) s.erase(0, s.find_first_not_of(" \t\r\n") == std::string::npos ? s.size() : s.find_first_not_of(" \t\r\n"));
+    if (leading)
+        s.erase(0, s.find_first_not_of(" \t\r\n") == std::string::npos ? s.size() : s.find_first_not_of(" \t\r\n"));
 }
 
 }  // namespace

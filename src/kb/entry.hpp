@@ -23,7 +23,7 @@ inline constexpr std::string_view kArchived = "archived";
 struct LanguageContent {
     std::string question;
     std::vector<std::string> paraphrases;
-    std::string answer;                          // Markdown subset
+    std::string answer;                           // Markdown subset
     std::map<std::string, std::string> variants;  // channel ("sms" | "voice") -> answer for that channel
 
     bool operator==(const LanguageContent&) const = default;
@@ -33,8 +33,8 @@ struct LanguageContent {
 struct EntryBody {
     std::string category;
     std::vector<std::string> tags;
-    std::optional<std::string> effective_from;   // YYYY-MM-DD, inclusive
-    std::optional<std::string> effective_until;  // YYYY-MM-DD, inclusive
+    std::optional<std::string> effective_from;       // YYYY-MM-DD, inclusive
+    std::optional<std::string> effective_until;      // YYYY-MM-DD, inclusive
     std::map<std::string, LanguageContent> content;  // "zh" | "en" -> content
 
     bool operator==(const EntryBody&) const = default;

@@ -10,8 +10,8 @@
 
 namespace kefu::kb {
 
-std::vector<GapCluster> ClusterGaps(const std::vector<Gap>& gaps, const nlu::Normaliser& normaliser,
-                                    std::size_t limit, double similarity) {
+std::vector<GapCluster> ClusterGaps(const std::vector<Gap>& gaps, const nlu::Normaliser& normaliser, std::size_t limit,
+                                    double similarity) {
     struct Working {
         SparseVector seed;
         GapCluster cluster;

@@ -25,8 +25,8 @@ struct GapCluster {
 
 // Greedy single pass, newest first: a gap joins the first cluster whose seed is at least `similarity`
 // (character n-gram cosine) like it, else it seeds a new cluster. Returns at most `limit` clusters.
-std::vector<GapCluster> ClusterGaps(const std::vector<Gap>& gaps, const nlu::Normaliser& normaliser,
-                                    std::size_t limit, double similarity = 0.5);
+std::vector<GapCluster> ClusterGaps(const std::vector<Gap>& gaps, const nlu::Normaliser& normaliser, std::size_t limit,
+                                    double similarity = 0.5);
 
 boost::json::object GapClusterToJson(const GapCluster& c);
 

@@ -47,8 +47,8 @@ std::string JoinBar(const std::vector<std::string>& v) {
 }
 
 // The optional columns beyond the documented seven, so that an export keeps everything an entry holds.
-constexpr const char* kColumns[] = {"id",  "language", "question",       "answer",         "paraphrases", "category",
-                                    "tags", "sms",     "voice",          "effective_from", "effective_until"};
+constexpr const char* kColumns[] = {"id",   "language", "question", "answer",         "paraphrases",    "category",
+                                    "tags", "sms",      "voice",    "effective_from", "effective_until"};
 
 void ParseCsvImport(std::string_view data, ParsedImport& out) {
     auto rows = nlu::ParseCsv(std::string(data), "");
@@ -78,7 +78,8 @@ void ParseCsvImport(std::string_view data, ParsedImport& out) {
         col[name] = i;
     }
     for (const char* required : {"id", "language", "question", "answer"}) {
-        if (!col.count(required)) out.problems.push_back({header.line, std::string("missing column '") + required + "'"});
+        if (!col.count(required))
+            out.problems.push_back({header.line, std::string("missing column '") + required + "'"});
     }
     if (!out.problems.empty()) return;
     std::map<std::string, std::size_t> by_id;  // id -> index in out.items
@@ -177,8 +178,8 @@ void ParseTreeImport(std::string_view data, ParsedImport& out) {
             continue;
         }
         if (auto [it, fresh] = seen.emplace(id, line); !fresh) {
-            out.problems.push_back({line, "entry '" + id + "' appears twice (first on line " +
-                                              std::to_string(it->second) + ")"});
+            out.problems.push_back(
+                {line, "entry '" + id + "' appears twice (first on line " + std::to_string(it->second) + ")"});
             continue;
         }
         auto body = BodyFromJson(ToJson(node).as_object());

@@ -47,9 +47,10 @@ TEST(KbImport, JsonAndYamlProblemsCarryTheLineOfTheEntry) {
     auto parsed = ParseImport(yaml, FileFormat::kYaml);
     ASSERT_EQ(parsed.problems.size(), 1u);
     EXPECT_EQ(parsed.problems[0].line, 4);
-    auto json = ParseImport("[\n {\"id\": \"a\", \"content\": {\"en\": {\"question\": \"q\", \"answer\": \"a\"}}},\n"
-                            " {\"id\": \"a\", \"content\": {\"en\": {\"question\": \"q\", \"answer\": \"a\"}}}\n]",
-                            FileFormat::kJson);
+    auto json = ParseImport(
+        "[\n {\"id\": \"a\", \"content\": {\"en\": {\"question\": \"q\", \"answer\": \"a\"}}},\n"
+        " {\"id\": \"a\", \"content\": {\"en\": {\"question\": \"q\", \"answer\": \"a\"}}}\n]",
+        FileFormat::kJson);
     ASSERT_EQ(json.problems.size(), 1u);
     EXPECT_EQ(json.problems[0].line, 3);
     EXPECT_NE(json.problems[0].message.find("twice"), std::string::npos);
@@ -61,8 +62,10 @@ TEST(KbImport, ExportReadsBackToTheSameBodiesInEveryFormat) {
     e.body.category = "fx";
     e.body.tags = {"fx", "rates"};
     e.body.effective_from = "2026-01-01";
-    e.body.content["en"] = LanguageContent{"What are today's rates?", {"fx rates", "rate, please"},
-                                           "See **the app**:\n- buy\n- sell \"now\"", {{"sms", "See the app."}}};
+    e.body.content["en"] = LanguageContent{"What are today's rates?",
+                                           {"fx rates", "rate, please"},
+                                           "See **the app**:\n- buy\n- sell \"now\"",
+                                           {{"sms", "See the app."}}};
     e.body.content["zh"] = LanguageContent{"今天汇率多少？", {}, "请查看手机银行。", {}};
     for (auto f : {FileFormat::kCsv, FileFormat::kJson, FileFormat::kYaml}) {
         auto text = Export({e}, f);

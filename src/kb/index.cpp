@@ -2,14 +2,13 @@
 
 #include <xapian.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <array>
-#include <map>
+#include <boost/json.hpp>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <random>
 #include <unordered_map>
@@ -137,8 +136,10 @@ struct KbIndex::Impl {
     std::shared_ptr<const nlu::IntentModel> model;
     Weights weights = kDefaultWeights;
     RerankerInfo info;
-    // Entry classifier over every question (labels are entry indexes); null for large knowledge bases.
+    // Entry classifier over every question (labels are entry ids, so one trained for an earlier version of
+    // the knowledge base still works); null for large knowledge bases.
     std::shared_ptr<const nlu::IntentModel> classifier;
+    std::unordered_map<std::string, std::uint32_t> entry_by_id;
 
     // Xapian database handles are not thread-safe: each search borrows one.
     mutable std::mutex pool_mu;
@@ -237,7 +238,9 @@ struct KbIndex::Impl {
             auto p = entry_classifier->Predict(q.text, 10);
             for (const auto& c : p.top) {
                 if (c.intent == nlu::kOutOfScope) continue;
-                auto e = static_cast<std::uint32_t>(std::stoul(c.intent));
+                auto found = entry_by_id.find(c.intent);
+                if (found == entry_by_id.end()) continue;  // an entry no longer published
+                std::uint32_t e = found->second;
                 if (!entries[e].body.content.count(language)) continue;
                 if (!today.empty() && !entries[e].body.EffectiveOn(today)) continue;
                 auto [pos, fresh] = at.emplace(e, out.size());
@@ -269,7 +272,8 @@ struct KbIndex::Impl {
         if (options.rerank) {
             for (auto& s : candidates) {
                 double z = weights[kFeatureCount];
-                for (int k = 0; k < kFeatureCount; ++k) z += weights[static_cast<std::size_t>(k)] * s.f[static_cast<std::size_t>(k)];
+                for (int k = 0; k < kFeatureCount; ++k)
+                    z += weights[static_cast<std::size_t>(k)] * s.f[static_cast<std::size_t>(k)];
                 s.score = Sigmoid(z);
             }
         } else {
@@ -286,11 +290,12 @@ struct KbIndex::Impl {
     // Trains the entry classifier on the questions of `use` (indexes into `questions`); null when there are
     // too many entries for one linear model per entry.
     std::shared_ptr<const nlu::IntentModel> TrainClassifier(const std::vector<bool>& use) const {
-        if (entries.size() < 2 || entries.size() > static_cast<std::size_t>(options.classifier_max_entries)) return nullptr;
+        if (entries.size() < 2 || entries.size() > static_cast<std::size_t>(options.classifier_max_entries))
+            return nullptr;
         std::vector<nlu::Example> examples;
         for (std::uint32_t qi = 0; qi < questions.size(); ++qi) {
             if (!use[qi]) continue;
-            examples.push_back(nlu::Example{nlu::EncodeUtf8(questions[qi].text), std::to_string(questions[qi].entry),
+            examples.push_back(nlu::Example{nlu::EncodeUtf8(questions[qi].text), entries[questions[qi].entry].id,
                                             questions[qi].language, 0});
         }
         nlu::TrainOptions o;
@@ -349,8 +354,8 @@ struct KbIndex::Impl {
         std::vector<std::vector<std::pair<std::array<double, kFeatureCount>, bool>>> groups;
         for (std::size_t n = 0; n < sample.size(); ++n) {
             std::uint32_t qi = sample[n];
-            auto candidates = Candidates(QueryFor(qi), questions[qi].language, "", static_cast<long>(qi),
-                                         probe_classifier.get());
+            auto candidates =
+                Candidates(QueryFor(qi), questions[qi].language, "", static_cast<long>(qi), probe_classifier.get());
             auto& g = groups.emplace_back();
             for (const auto& c : candidates) g.emplace_back(c.f, c.entry == questions[qi].entry);
             if (options.progress && n % 64 == 0) {
@@ -469,12 +474,18 @@ Result<std::shared_ptr<const KbIndex>> KbIndex::Build(std::vector<PublishedEntry
         fs::remove_all(impl->db_path, ec);
         return Error{ErrorCode::kInternal, "building the knowledge-base index failed: " + e.get_msg()};
     }
+    for (std::uint32_t e = 0; e < impl->entries.size(); ++e) impl->entry_by_id.emplace(impl->entries[e].id, e);
     if (impl->options.rerank && options.weights.size() == impl->weights.size()) {
         std::copy(options.weights.begin(), options.weights.end(), impl->weights.begin());
-    } else if (impl->options.rerank) {
+    } else if (impl->options.rerank && options.learn) {
         impl->LearnWeights();
     }
-    if (impl->options.rerank) impl->classifier = impl->TrainClassifier(std::vector<bool>(impl->questions.size(), true));
+    if (impl->options.rerank) {
+        impl->classifier = options.classifier;
+        if (!impl->classifier && options.learn) {
+            impl->classifier = impl->TrainClassifier(std::vector<bool>(impl->questions.size(), true));
+        }
+    }
     std::copy(impl->weights.begin(), impl->weights.end(), std::back_inserter(impl->info.weights));
     if (options.progress) options.progress(1.0);
     return std::shared_ptr<const KbIndex>(new KbIndex(std::move(impl)));
@@ -515,6 +526,7 @@ SearchResult KbIndex::Search(std::string_view text, const SearchOptions& options
 std::size_t KbIndex::entries() const { return impl_->entries.size(); }
 std::size_t KbIndex::questions() const { return impl_->questions.size(); }
 const RerankerInfo& KbIndex::reranker() const { return impl_->info; }
+std::shared_ptr<const nlu::IntentModel> KbIndex::classifier() const { return impl_->classifier; }
 
 boost::json::object SearchResultToJson(const SearchResult& r) {
     boost::json::array top;
@@ -561,7 +573,8 @@ std::string StripMarkdown(std::string_view md) {
             auto close = md.find("](", i);
             auto end = close == std::string_view::npos ? close : md.find(')', close);
             auto nl = md.find('\n', i);
-            if (close != std::string_view::npos && end != std::string_view::npos && (nl == std::string_view::npos || end < nl)) {
+            if (close != std::string_view::npos && end != std::string_view::npos &&
+                (nl == std::string_view::npos || end < nl)) {
                 out.append(md.substr(i + 1, close - i - 1));
                 out.append(" (").append(md.substr(close + 2, end - close - 2)).push_back(')');
                 i = end + 1;

@@ -1,8 +1,9 @@
 #pragma once
 // Retrieval over the published knowledge base (docs/kb.md, "Answering"): Xapian BM25 over every standard
 // question and paraphrase, then a re-ranker (character n-gram cosine, word overlap, NLU intent agreement,
-// relative BM25, and an entry classifier for knowledge bases of up to a few thousand entries) whose logistic weights are learned from the KB itself when the index is built, so that
-// its output is a calibrated probability that the best entry is the right one.
+// relative BM25, and an entry classifier for knowledge bases of up to a few thousand entries) whose logistic weights
+// are learned from the KB itself when the index is built, so that its output is a calibrated probability that the best
+// entry is the right one.
 //
 // A KbIndex is immutable once built and safe to search from many threads at once. Publishing builds a new
 // index and swaps it in (KbIndexHolder): a search uses one index from start to end.
@@ -41,16 +42,22 @@ struct IndexOptions {
     // candidates' (the baseline the benchmark compares against).
     bool rerank = true;
     // Re-ranker weights to use as they are (one per feature, then the bias: RerankerInfo::weights of an
-    // earlier build). Empty: learn them from this knowledge base.
+    // earlier build). Empty: learn them from this knowledge base when `learn`, else the defaults.
     std::vector<double> weights;
+    // An entry classifier to use as it is (KbIndex::classifier() of an earlier build; its labels are entry
+    // ids, so entries added since are simply not predicted). Null: train one when `learn`.
+    std::shared_ptr<const nlu::IntentModel> classifier;
+    // false: a quick build (Xapian and features only, a few hundred milliseconds for the demo pack) that
+    // learns nothing; what it lacks comes from `weights` and `classifier`.
+    bool learn = true;
     // Called with the fraction done (0..1) while building.
     std::function<void(double)> progress;
 };
 
 struct SearchOptions {
     std::string language = "zh";  // only entries with content in this language are answered
-    std::string channel = "web";   // sms and voice get their variant, or the answer without Markdown
-    std::string today;             // YYYY-MM-DD for effective dates; empty: today in local time
+    std::string channel = "web";  // sms and voice get their variant, or the answer without Markdown
+    std::string today;            // YYYY-MM-DD for effective dates; empty: today in local time
     int top = 3;
 };
 
@@ -62,8 +69,8 @@ struct Candidate {
 
 struct SearchResult {
     std::string decision = "fallback";  // answer | clarify | fallback
-    std::string id;                      // the best entry ("" on fallback)
-    std::string answer;                  // its answer for the channel ("" on fallback)
+    std::string id;                     // the best entry ("" on fallback)
+    std::string answer;                 // its answer for the channel ("" on fallback)
     double confidence = 0;
     std::vector<Candidate> top;
 };
@@ -91,6 +98,8 @@ class KbIndex {
     std::size_t entries() const;
     std::size_t questions() const;
     const RerankerInfo& reranker() const;
+    // The entry classifier this index uses (null when none), for reuse by later builds.
+    std::shared_ptr<const nlu::IntentModel> classifier() const;
 
     struct Impl;
 

@@ -1,6 +1,8 @@
 #include "kb/service.hpp"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "core/clock.hpp"
@@ -11,6 +13,8 @@
 #include "nlu/normalise.hpp"
 
 namespace kefu::kb {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -54,6 +58,19 @@ std::string Fingerprint(const std::vector<PublishedEntry>& live) {
     return Sha256Hex(s);
 }
 
+// What learning depends on: every live entry's id and questions (not its answers), and the trainer.
+std::string QuestionsFingerprint(const std::vector<PublishedEntry>& live) {
+    std::string s(nlu::kTrainerRevision);
+    for (const auto& e : live) {
+        s += "\x1e" + e.id;
+        for (const auto& [lang, c] : e.body.content) {
+            s += "\x1f" + lang + "\x1f" + c.question;
+            for (const auto& p : c.paraphrases) s += "\x1f" + p;
+        }
+    }
+    return Sha256Hex(s);
+}
+
 }  // namespace
 
 KbService::KbService(storage::sqlite::Database& db, std::shared_ptr<const nlu::Normaliser> normaliser,
@@ -74,6 +91,7 @@ Result<bool> KbService::Start(std::shared_ptr<const nlu::IntentModel> model) {
     auto built = RebuildIfChanged(true);
     if (!built) return built;
     indexer_ = std::thread([this] { IndexerLoop(); });
+    improver_ = std::thread([this] { ImproverLoop(); });
     return true;
 }
 
@@ -83,7 +101,7 @@ void KbService::SetModel(std::shared_ptr<const nlu::IntentModel> model) {
         model_ = std::move(model);
         model_changed_ = true;
     }
-    cv_.notify_one();
+    cv_.notify_all();
 }
 
 void KbService::Refresh() {
@@ -91,7 +109,7 @@ void KbService::Refresh() {
         std::lock_guard lock(mu_);
         refresh_ = true;
     }
-    cv_.notify_one();
+    cv_.notify_all();
 }
 
 void KbService::Stop() {
@@ -100,8 +118,9 @@ void KbService::Stop() {
         if (stop_) return;
         stop_ = true;
     }
-    cv_.notify_one();
+    cv_.notify_all();
     if (indexer_.joinable()) indexer_.join();
+    if (improver_.joinable()) improver_.join();
 }
 
 void KbService::RecordGap(Gap gap) {
@@ -123,14 +142,86 @@ void KbService::IndexerLoop() {
         {
             std::unique_lock lock(mu_);
             cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
-                         [this] { return stop_ || refresh_ || model_changed_; });
+                         [this] { return stop_ || refresh_ || model_changed_ || learned_fresh_; });
             if (stop_) return;
-            force = model_changed_;
+            force = model_changed_ || learned_fresh_;
             refresh_ = false;
         }
         auto r = RebuildIfChanged(force);
         if (!r) log::Error("knowledge-base index rebuild failed", {{"error", r.error().message}});
     }
+}
+
+void KbService::ImproverLoop() {
+    for (;;) {
+        std::vector<PublishedEntry> entries;
+        std::shared_ptr<const nlu::IntentModel> model;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [this] { return stop_ || job_.has_value(); });
+            if (stop_) return;
+            entries = std::move(*job_);
+            job_.reset();
+            model = model_;
+        }
+        std::string questions = QuestionsFingerprint(entries);
+        auto started = std::chrono::steady_clock::now();
+        IndexOptions o;
+        o.dir = options_.index_dir;
+        auto index = KbIndex::Build(std::move(entries), o, normaliser_, model);
+        if (!index) {
+            log::Error("knowledge-base learning failed", {{"error", index.error().message}});
+            continue;
+        }
+        Learned learned{questions, (*index)->classifier(), (*index)->reranker().weights};
+        SaveLearned(learned);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        log::Info("knowledge-base re-ranker learned", {{"queries", (*index)->reranker().training_queries},
+                                                       {"heldout_top1", (*index)->reranker().training_top1},
+                                                       {"classifier", learned.classifier != nullptr},
+                                                       {"ms", static_cast<std::int64_t>(ms.count())}});
+        {
+            std::lock_guard lock(mu_);
+            learned_ = std::move(learned);
+            learned_fresh_ = true;
+            if (!job_) learning_.clear();
+        }
+        cv_.notify_all();
+    }
+}
+
+std::optional<KbService::Learned> KbService::LoadLearned(const std::string& questions) const {
+    if (options_.cache_dir.empty()) return std::nullopt;
+    fs::path base = fs::path(options_.cache_dir) / ("kb-" + questions.substr(0, 20));
+    std::ifstream w(base.string() + ".weights");
+    if (!w) return std::nullopt;
+    Learned l;
+    l.questions = questions;
+    double v = 0;
+    while (w >> v) l.weights.push_back(v);
+    if (fs::exists(base.string() + ".kefuint")) {
+        auto m = nlu::IntentModel::Load(base.string() + ".kefuint");
+        if (!m) return std::nullopt;
+        l.classifier = std::move(m.value());
+    }
+    return l;
+}
+
+void KbService::SaveLearned(const Learned& l) const {
+    if (options_.cache_dir.empty()) return;
+    std::error_code ec;
+    fs::create_directories(options_.cache_dir, ec);
+    fs::path base = fs::path(options_.cache_dir) / ("kb-" + l.questions.substr(0, 20));
+    if (l.classifier) {
+        auto saved = l.classifier->Save(base.string() + ".kefuint.tmp");
+        if (!saved) return;
+        fs::rename(base.string() + ".kefuint.tmp", base.string() + ".kefuint", ec);
+    }
+    {
+        std::ofstream w(base.string() + ".weights.tmp", std::ios::trunc);
+        for (double v : l.weights) w << v << "\n";
+    }
+    fs::rename(base.string() + ".weights.tmp", base.string() + ".weights", ec);
 }
 
 Result<bool> KbService::RebuildIfChanged(bool force) {
@@ -140,39 +231,59 @@ Result<bool> KbService::RebuildIfChanged(bool force) {
     auto live = ReadNow<std::vector<PublishedEntry>>(db_, [](Connection& c) { return LoadPublished(c); });
     if (!live) return live.error();
     std::string fingerprint = Fingerprint(*live);
+    std::string questions = QuestionsFingerprint(*live);
     std::shared_ptr<const nlu::IntentModel> model;
+    Learned learned;
+    bool model_changed = false;
     {
         std::lock_guard lock(mu_);
         model = model_;
-        if (model_changed_) force = true;
+        model_changed = model_changed_;
         model_changed_ = false;
+        learned_fresh_ = false;
+        learned = learned_;
     }
     last_counter_ = *counter;
     if (!force && fingerprint == live_fingerprint_) return false;
+    if (learned.questions != questions) {
+        if (auto cached = LoadLearned(questions)) {
+            learned = std::move(*cached);
+            std::lock_guard lock(mu_);
+            learned_ = learned;
+        }
+    }
+    // Learn again when the questions (or the model behind the intent feature) are not what the current
+    // learning saw; meanwhile the last classifier and weights serve.
+    if (learned.questions != questions || model_changed) {
+        bool post = false;
+        {
+            std::lock_guard lock(mu_);
+            if (learning_ != questions || model_changed) {
+                job_ = *live;
+                learning_ = questions;
+                post = true;
+            }
+        }
+        if (post) cv_.notify_all();
+    }
 
     auto started = std::chrono::steady_clock::now();
     IndexOptions o;
     o.dir = options_.index_dir;
     o.answer_threshold = options_.answer_threshold;
     o.clarify_threshold = options_.clarify_threshold;
-    // Learning the re-ranker costs a search per sampled paraphrase; a publish reuses the weights unless the
-    // knowledge base has grown or shrunk by a tenth since they were learned, or the model changed.
+    o.learn = false;
+    o.weights = learned.weights;
+    o.classifier = learned.classifier;
     std::size_t n = live->size();
-    bool relearn = force || weights_.empty() || n * 10 > weights_entries_ * 11 || n * 11 < weights_entries_ * 10;
-    if (!relearn) o.weights = weights_;
     auto index = KbIndex::Build(std::move(*live), o, normaliser_, model);
     if (!index) return index.error();
-    if (relearn) {
-        weights_ = (*index)->reranker().weights;
-        weights_entries_ = n;
-    }
     live_fingerprint_ = fingerprint;
     holder_->Set(*index);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log::Info("knowledge-base index built", {{"entries", static_cast<std::int64_t>((*index)->entries())},
+    log::Info("knowledge-base index built", {{"entries", static_cast<std::int64_t>(n)},
                                              {"questions", static_cast<std::int64_t>((*index)->questions())},
-                                             {"learned_weights", relearn},
-                                             {"loo_top1", (*index)->reranker().training_top1},
+                                             {"learned", learned.questions == questions},
                                              {"ms", static_cast<std::int64_t>(ms.count())}});
     return true;
 }

@@ -4,8 +4,13 @@
 //
 // The indexer thread rebuilds the index when asked (after a change through this service) and when the
 // database's KB change counter moves (a change by another process, such as `kefu kb import`), checking
-// every `poll_ms`. A rebuild happens only when the set of live (id, version) pairs or the model changed;
-// the new index is swapped in atomically. Slow work never runs on the I/O threads.
+// every `poll_ms`. A rebuild happens only when the set of live (id, version) pairs or the model changed,
+// and it is a quick one (Xapian and features, no learning), so a publish is live well within a second.
+// Learning (the entry classifier and the re-ranker's weights, seconds of work) happens on a second
+// thread, the improver, whenever the published questions differ from those last learned from; meanwhile
+// the quick builds reuse the last classifier and weights. What was learned is cached on disk under
+// `cache_dir`, keyed by the questions' fingerprint, so a restart does not learn again.
+// Slow work never runs on the I/O threads.
 // Thread-safe.
 
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -35,12 +41,12 @@ struct ServiceOptions {
     int poll_ms = 500;
     bool four_eyes = false;
     std::string index_dir;  // parent directory of index builds; empty = the system temp directory
+    std::string cache_dir;  // where learned classifiers and weights are cached; empty = no cache
 };
 
 class KbService {
   public:
-    KbService(storage::sqlite::Database& db, std::shared_ptr<const nlu::Normaliser> normaliser,
-              ServiceOptions options);
+    KbService(storage::sqlite::Database& db, std::shared_ptr<const nlu::Normaliser> normaliser, ServiceOptions options);
     ~KbService();
     KbService(const KbService&) = delete;
     KbService& operator=(const KbService&) = delete;
@@ -59,24 +65,36 @@ class KbService {
     const ServiceOptions& options() const { return options_; }
     const nlu::Normaliser& normaliser() const { return *normaliser_; }
 
-    // Runs a store operation in a write transaction (one savepoint: all or nothing), then refreshes.
     template <typename T>
-    boost::asio::awaitable<Result<T>> Write(std::function<Result<T>(Connection&)> fn) {
-        auto r = co_await storage::Await<T>([&](auto done) { db_.Write<T>(std::move(fn), std::move(done)); });
+    using Op = std::function<Result<T>(Connection&)>;
+    // Runs a store operation in a write transaction (one savepoint: all or nothing), then refreshes.
+    // Operations are passed as named variables, never as temporaries: GCC 12 destroys a capturing lambda
+    // temporary in a co_await expression twice (PR c++/99576).
+    template <typename T>
+    boost::asio::awaitable<Result<T>> Write(Op<T>& fn) {
+        auto r = co_await storage::Await<T>([&](auto done) { db_.Write<T>(fn, std::move(done)); });
         if (r.ok()) Refresh();
         co_return r;
     }
     template <typename T>
-    boost::asio::awaitable<Result<T>> Read(std::function<Result<T>(Connection&)> fn) {
-        co_return co_await storage::Await<T>([&](auto done) { db_.Read<T>(std::move(fn), std::move(done)); });
+    boost::asio::awaitable<Result<T>> Read(Op<T>& fn) {
+        co_return co_await storage::Await<T>([&](auto done) { db_.Read<T>(fn, std::move(done)); });
     }
 
     // Stores an unanswered turn, PII masked; fire-and-forget (a lost gap costs an example, not a message).
     void RecordGap(Gap gap);
 
   private:
+    struct Learned {
+        std::string questions;  // fingerprint of the questions it was learned from
+        std::shared_ptr<const nlu::IntentModel> classifier;
+        std::vector<double> weights;
+    };
     void IndexerLoop();
+    void ImproverLoop();
     Result<bool> RebuildIfChanged(bool force);
+    std::optional<Learned> LoadLearned(const std::string& questions) const;
+    void SaveLearned(const Learned& learned) const;
 
     storage::sqlite::Database& db_;
     std::shared_ptr<const nlu::Normaliser> normaliser_;
@@ -86,17 +104,20 @@ class KbService {
 
     std::mutex mu_;
     std::condition_variable cv_;
-    bool stop_ = false;                                // guarded by mu_
-    bool refresh_ = false;                             // guarded by mu_
-    std::shared_ptr<const nlu::IntentModel> model_;    // guarded by mu_
-    bool model_changed_ = false;                       // guarded by mu_
+    bool stop_ = false;                              // guarded by mu_
+    bool refresh_ = false;                           // guarded by mu_
+    std::shared_ptr<const nlu::IntentModel> model_;  // guarded by mu_
+    bool model_changed_ = false;                     // guarded by mu_
     std::thread indexer_;
+    std::thread improver_;
+    Learned learned_;                                 // guarded by mu_: the latest learning
+    bool learned_fresh_ = false;                      // guarded by mu_: the indexer has not used it yet
+    std::optional<std::vector<PublishedEntry>> job_;  // guarded by mu_: the improver's next job
+    std::string learning_;                            // guarded by mu_: questions of the queued or running job
 
     // Owned by the indexer thread (and Start, before the thread exists).
     std::int64_t last_counter_ = -1;
     std::string live_fingerprint_;
-    std::vector<double> weights_;
-    std::size_t weights_entries_ = 0;
 };
 
 }  // namespace kefu::kb

@@ -230,17 +230,20 @@ Result<Entry> TransitionEntry(Connection& c, const std::string& id, std::int64_t
     std::string_view action;
     switch (t) {
         case Transition::kSubmit:
-            if (from != kDraft) return Conflict("only a draft can be submitted for review; the entry is " + current->status);
+            if (from != kDraft)
+                return Conflict("only a draft can be submitted for review; the entry is " + current->status);
             to = kInReview;
             action = "submit";
             break;
         case Transition::kApprove:
-            if (from != kInReview) return Conflict("only an entry in review can be approved; the entry is " + current->status);
+            if (from != kInReview)
+                return Conflict("only an entry in review can be approved; the entry is " + current->status);
             to = kPublished;
             action = "approve";
             break;
         case Transition::kReject:
-            if (from != kInReview) return Conflict("only an entry in review can be rejected; the entry is " + current->status);
+            if (from != kInReview)
+                return Conflict("only an entry in review can be rejected; the entry is " + current->status);
             to = kDraft;
             action = "reject";
             break;
@@ -275,7 +278,9 @@ Result<Entry> TransitionEntry(Connection& c, const std::string& id, std::int64_t
         "UPDATE kb_entries SET status = ?, published_version = CASE ? WHEN 1 THEN version WHEN 2 THEN NULL ELSE "
         "published_version END, updated_at = ?, updated_by = ? WHERE id = ?");
     s.Bind(1, to)
-        .Bind(2, std::int64_t{t == Transition::kApprove ? 1 : t == Transition::kArchive ? 2 : 0})
+        .Bind(2, std::int64_t{t == Transition::kApprove   ? 1
+                              : t == Transition::kArchive ? 2
+                                                          : 0})
         .Bind(3, now)
         .Bind(4, actor)
         .Bind(5, id)

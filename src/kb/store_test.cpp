@@ -53,7 +53,9 @@ TEST_F(KbStoreTest, LifecycleDraftReviewPublishKeepsThePublishedVersionLiveWhile
     auto live = Write<std::vector<PublishedEntry>>([](Connection& c) { return LoadPublished(c); });
     EXPECT_TRUE(live->empty()) << "a draft is never answered";
 
-    ASSERT_TRUE(Write<Entry>([](Connection& c) { return TransitionEntry(c, "card-lost", 1, Transition::kSubmit, "ann", 2); }).ok());
+    ASSERT_TRUE(Write<Entry>([](Connection& c) {
+                    return TransitionEntry(c, "card-lost", 1, Transition::kSubmit, "ann", 2);
+                }).ok());
     auto approved =
         Write<Entry>([](Connection& c) { return TransitionEntry(c, "card-lost", 1, Transition::kApprove, "bob", 3); });
     ASSERT_TRUE(approved.ok());
@@ -86,7 +88,8 @@ TEST_F(KbStoreTest, StaleVersionAndIllegalTransitionAreConflicts) {
     auto stale = Write<Entry>([](Connection& c) { return UpdateEntry(c, "e1", 1, Body("c"), "bob", 3); });
     ASSERT_FALSE(stale.ok());
     EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
-    auto approve_draft = Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 2, Transition::kApprove, "bob", 4); });
+    auto approve_draft =
+        Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 2, Transition::kApprove, "bob", 4); });
     ASSERT_FALSE(approve_draft.ok());
     EXPECT_EQ(approve_draft.error().code, ErrorCode::kConflict);
     auto dup = Write<Entry>([](Connection& c) { return CreateEntry(c, "e1", Body("x"), "ann", 5); });
@@ -99,20 +102,26 @@ TEST_F(KbStoreTest, StaleVersionAndIllegalTransitionAreConflicts) {
 
 TEST_F(KbStoreTest, FourEyesStopsAnAuthorApprovingTheirOwnVersion) {
     ASSERT_TRUE(Write<Entry>([](Connection& c) { return CreateEntry(c, "e1", Body("a"), "ann", 1); }).ok());
-    ASSERT_TRUE(Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 1, Transition::kSubmit, "ann", 2); }).ok());
+    ASSERT_TRUE(
+        Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 1, Transition::kSubmit, "ann", 2); }).ok());
     TransitionOptions o;
     o.four_eyes = true;
-    auto self = Write<Entry>([&](Connection& c) { return TransitionEntry(c, "e1", 1, Transition::kApprove, "ann", 3, o); });
+    auto self =
+        Write<Entry>([&](Connection& c) { return TransitionEntry(c, "e1", 1, Transition::kApprove, "ann", 3, o); });
     ASSERT_FALSE(self.ok());
     EXPECT_EQ(self.error().code, ErrorCode::kForbidden);
-    EXPECT_TRUE(Write<Entry>([&](Connection& c) { return TransitionEntry(c, "e1", 1, Transition::kApprove, "bob", 3, o); }).ok());
+    EXPECT_TRUE(Write<Entry>([&](Connection& c) {
+                    return TransitionEntry(c, "e1", 1, Transition::kApprove, "bob", 3, o);
+                }).ok());
 }
 
 TEST_F(KbStoreTest, RollbackPublishesTheOldContentAsANewVersion) {
     ASSERT_TRUE(Write<Entry>([](Connection& c) { return CreateEntry(c, "e1", Body("old"), "ann", 1, true); }).ok());
     ASSERT_TRUE(Write<Entry>([](Connection& c) { return UpdateEntry(c, "e1", 1, Body("new"), "ann", 2); }).ok());
-    ASSERT_TRUE(Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 2, Transition::kSubmit, "ann", 3); }).ok());
-    ASSERT_TRUE(Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 2, Transition::kApprove, "bob", 4); }).ok());
+    ASSERT_TRUE(
+        Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 2, Transition::kSubmit, "ann", 3); }).ok());
+    ASSERT_TRUE(
+        Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 2, Transition::kApprove, "bob", 4); }).ok());
     auto rolled = Write<Entry>([](Connection& c) { return RollbackEntry(c, "e1", 2, 1, "bob", 5); });
     ASSERT_TRUE(rolled.ok()) << rolled.error().message;
     EXPECT_EQ(rolled->version, 3);
@@ -120,7 +129,8 @@ TEST_F(KbStoreTest, RollbackPublishesTheOldContentAsANewVersion) {
     EXPECT_EQ(rolled->body.content.at("en").answer, "old");
     auto live = Write<std::vector<PublishedEntry>>([](Connection& c) { return LoadPublished(c); });
     EXPECT_EQ(live->front().body.content.at("en").answer, "old");
-    auto archived = Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 3, Transition::kArchive, "bob", 6); });
+    auto archived =
+        Write<Entry>([](Connection& c) { return TransitionEntry(c, "e1", 3, Transition::kArchive, "bob", 6); });
     ASSERT_TRUE(archived.ok());
     live = Write<std::vector<PublishedEntry>>([](Connection& c) { return LoadPublished(c); });
     EXPECT_TRUE(live->empty()) << "an archived entry is not answered";
