@@ -315,7 +315,7 @@ describe('chat widget on the demo page', () => {
     toPage.send(JSON.stringify({ type: 'message', message: { id: 'msg_test_system', seq: 100000, role: 'system',
       text: '已为您转接人工客服', client_message_id: null, created_at: now, in_reply_to: null } }));
     toPage.send(JSON.stringify({ type: 'message', message: { id: 'msg_test_agent', seq: 100001, role: 'agent',
-      text: '**您好**，请看[帮助](https://example.com/help)和[别点](javascript:alert(1))\n- 第一\n- 第二 <b>x</b>',
+      text: '**您好**，请看[帮助](https://example.com/help)和[别点](javascript:alert(1))\n- 第一\n- 第二 <b>x</b>\n\n*提示*：[致电](tel:4000000000) 2 * 3 * 4\n1. 甲\n2. 乙',
       client_message_id: null, created_at: now, in_reply_to: null } }));
     const agent = page.locator('[data-testid="message"][data-role="agent"]');
     await agent.waitFor();
@@ -324,9 +324,13 @@ describe('chat widget on the demo page', () => {
     const body = agent.getByTestId('message-text');
     assert.equal(await body.locator('strong').textContent(), '您好');
     const links = await body.locator('a').evaluateAll((as) => as.map((a) => [a.textContent, a.href, a.rel, a.target]));
-    assert.deepEqual(links, [['帮助', 'https://example.com/help', 'noopener noreferrer', '_blank']]);
+    assert.deepEqual(links, [['帮助', 'https://example.com/help', 'noopener noreferrer', '_blank'],
+      ['致电', 'tel:4000000000', 'noopener noreferrer', '_blank']]);
     assert.match(await body.textContent(), /\[别点\]\(javascript:alert\(1\)\)/, 'a javascript: link stays plain text');
-    assert.deepEqual(await body.locator('li').allTextContents(), ['第一', '第二 <b>x</b>']);
+    assert.deepEqual(await body.locator('ul > li').allTextContents(), ['第一', '第二 <b>x</b>']);
+    assert.deepEqual(await body.locator('ol > li').allTextContents(), ['甲', '乙']);
+    assert.equal(await body.locator('em').textContent(), '提示');
+    assert.match(await body.textContent(), /2 \* 3 \* 4/, 'lone asterisks stay as typed');
     assert.equal(await body.locator('b').count(), 0);
     assert.equal(await page.locator('[data-testid="message"][data-role="system"]').count(), 1);
 

@@ -9,8 +9,14 @@
  *   data-channel="web"                        channel recorded on new conversations
  *   data-open="true"                          start with the chat panel open
  *   data-title="…"                            header title (default: 在线客服 / Customer service)
+ *   data-kefu-no-mount                        do not add a chat widget to the page: only the helpers below
+ *                                             (renderMarkdown) are provided; no storage, no connection, no
+ *                                             listeners. Used by the KB editor (/kb/) for its answer preview.
  * Page API: window.KefuWidget.open(), .close(), .toggle(), .setLanguage('zh'|'en'),
- *           .send(text), .newConversation().
+ *           .send(text), .newConversation(),
+ *           .renderMarkdown(text) -> DocumentFragment: the answer Markdown subset of docs/kb.md (paragraphs,
+ *           **bold**, *italic*, "- " and "1. " lists, [text](url) links with http, https, tel and mailto
+ *           only), built from DOM nodes; everything else is shown as typed. Available with or without a mount.
  * Any element of the host page with data-kefu-send="text" opens the chat and sends that text
  * when clicked; data-kefu-open opens the chat.
  *
@@ -35,6 +41,92 @@
       .filter(function (s) { return /kefu-widget(\.min)?\.js([?#]|$)/.test(s.src); })[0] ||
     null;
   var data = (script && script.dataset) || {};
+
+  // ---------------------------------------------------------------------------------------------
+  // Markdown subset (docs/kb.md): the one renderer for bot messages here and the KB editor preview.
+  // Text only ever reaches the DOM as text nodes; the subset is applied by building elements.
+  // ---------------------------------------------------------------------------------------------
+  var MD_LINK_PROTOCOLS = ['http:', 'https:', 'tel:', 'mailto:'];
+
+  function markdownHref(raw) {
+    try {
+      var u = new URL(raw); // absolute URLs only: a relative one stays text
+      return MD_LINK_PROTOCOLS.indexOf(u.protocol) >= 0 ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function renderMarkdown(text) {
+    var frag = document.createDocumentFragment();
+    var lines = String(text == null ? '' : text).split(/\r\n|\r|\n/);
+    var list = null; // the open <ul> or <ol>
+    var para = null; // the open <p>; consecutive lines stay in one paragraph, separated by <br>
+    lines.forEach(function (line) {
+      var bullet = /^\s*- +(.*)$/.exec(line);
+      var numbered = bullet ? null : /^\s*(\d{1,9})\. +(.*)$/.exec(line);
+      if (bullet || numbered) {
+        var tag = bullet ? 'UL' : 'OL';
+        para = null;
+        if (!list || list.tagName !== tag) {
+          list = document.createElement(tag);
+          if (numbered && numbered[1] !== '1') list.setAttribute('start', String(Number(numbered[1])));
+          frag.appendChild(list);
+        }
+        var li = document.createElement('li');
+        markdownInline(li, bullet ? bullet[1] : numbered[2]);
+        list.appendChild(li);
+        return;
+      }
+      list = null;
+      if (!line.trim()) { para = null; return; }
+      if (!para) { para = document.createElement('p'); frag.appendChild(para); } else para.appendChild(document.createElement('br'));
+      markdownInline(para, line);
+    });
+    return frag;
+  }
+
+  // **bold** (may hold the other inline forms), *italic* (no space just inside the stars, so
+  // "2 * 3 * 4" stays as typed) and [text](url) with an allowed absolute URL.
+  var MD_INLINE = /\*\*(\S(?:[^\n]*?\S)?)\*\*|\*([^\s*](?:[^*\n]*?[^\s*])?)\*|\[([^\]\n]+)\]\(([^()\s]+)\)/g;
+
+  function markdownInline(parent, s) {
+    var re = new RegExp(MD_INLINE.source, 'g');
+    var last = 0;
+    var m;
+    while ((m = re.exec(s))) {
+      if (m.index > last) parent.appendChild(document.createTextNode(s.slice(last, m.index)));
+      if (m[1] !== undefined) {
+        var b = document.createElement('strong');
+        markdownInline(b, m[1]);
+        parent.appendChild(b);
+      } else if (m[2] !== undefined) {
+        var i = document.createElement('em');
+        i.textContent = m[2];
+        parent.appendChild(i);
+      } else {
+        var href = markdownHref(m[4]);
+        if (href) {
+          var a = document.createElement('a');
+          a.href = href;
+          a.target = '_blank';
+          a.rel = 'noopener noreferrer';
+          a.textContent = m[3];
+          parent.appendChild(a);
+        } else {
+          parent.appendChild(document.createTextNode(m[0]));
+        }
+      }
+      last = re.lastIndex;
+    }
+    if (last < s.length) parent.appendChild(document.createTextNode(s.slice(last)));
+  }
+
+  if (data.kefuNoMount !== undefined && data.kefuNoMount !== 'false') {
+    // The page wants the helpers only (e.g. the KB editor's preview): no chat UI, no connection.
+    window.KefuWidget = { __kefu: true, mounted: false, renderMarkdown: renderMarkdown };
+    return;
+  }
 
   var serverUrl;
   try {
@@ -253,60 +345,6 @@
     return n;
   }
 
-  function safeHref(raw) {
-    try {
-      var u = new URL(raw);
-      return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  // Renders the bot Markdown subset (**bold**, [text](http(s)://url), "- " bullets, line breaks)
-  // by building DOM nodes; everything else stays literal text.
-  function renderRich(container, text) {
-    var lines = String(text).split(/\r\n|\r|\n/);
-    var list = null;
-    var para = null;
-    lines.forEach(function (line) {
-      var bullet = /^\s*[-*•]\s+(.*)$/.exec(line);
-      if (bullet) {
-        para = null;
-        if (!list) { list = h('ul'); container.appendChild(list); }
-        var li = h('li');
-        renderInline(li, bullet[1]);
-        list.appendChild(li);
-        return;
-      }
-      list = null;
-      if (!line.trim()) { para = null; return; }
-      if (!para) { para = h('p'); container.appendChild(para); } else para.appendChild(h('br'));
-      renderInline(para, line);
-    });
-  }
-  function renderInline(parent, s) {
-    var re = /\*\*([^*\n]+?)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
-    var last = 0;
-    var m;
-    while ((m = re.exec(s))) {
-      if (m.index > last) parent.appendChild(document.createTextNode(s.slice(last, m.index)));
-      if (m[1] !== undefined) {
-        var b = h('strong');
-        renderInline(b, m[1]);
-        parent.appendChild(b);
-      } else {
-        var href = safeHref(m[3]);
-        if (href) {
-          parent.appendChild(h('a', { href: href, target: '_blank', rel: 'noopener noreferrer', text: m[2] }));
-        } else {
-          parent.appendChild(document.createTextNode(m[0]));
-        }
-      }
-      last = re.lastIndex;
-    }
-    if (last < s.length) parent.appendChild(document.createTextNode(s.slice(last)));
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Styles (inside the shadow root, so the host page's CSS cannot reach them)
   // ---------------------------------------------------------------------------------------------
@@ -370,8 +408,8 @@
     '.who{font-size:12px;font-weight:700;color:#7a4b00;margin:0 0 3px 4px;display:flex;align-items:center;gap:4px}',
     '.who::before{content:"";width:7px;height:7px;border-radius:50%;background:#d08a00}',
     '.bubble{max-width:84%;padding:9px 13px;border-radius:16px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}',
-    '.bubble p{margin:0}.bubble p+p,.bubble p+ul,.bubble ul+p{margin-top:6px}',
-    '.bubble ul{margin:4px 0 0;padding-left:20px}.bubble li{margin:2px 0}',
+    '.bubble p{margin:0}.bubble p+p,.bubble p+ul,.bubble p+ol,.bubble ul+p,.bubble ol+p{margin-top:6px}',
+    '.bubble ul,.bubble ol{margin:4px 0 0;padding-left:20px}.bubble li{margin:2px 0}',
     '.bubble a{color:inherit;text-decoration:underline;text-underline-offset:2px}',
     '.row.bot .bubble{white-space:normal;background:#fff;color:#17212f;border:1px solid #dde3eb;border-top-left-radius:4px}',
     '.row.bot .bubble a{color:#0a4d8c}',
@@ -557,7 +595,7 @@
     if (role === 'agent') row.appendChild(h('div', { class: 'who', 'data-i18n': 'role_agent', text: t('role_agent') }));
     else row.appendChild(roleLabel(role));
     var bubble = h('div', { class: 'bubble', 'data-testid': 'message-text' });
-    if (role === 'bot' || role === 'agent') renderRich(bubble, text);
+    if (role === 'bot' || role === 'agent') bubble.appendChild(renderMarkdown(text));
     else bubble.textContent = text;
     row.appendChild(bubble);
     row.appendChild(h('div', { class: 'meta' }));
@@ -1256,6 +1294,8 @@
     setLanguage: setLanguage,
     send: function (text) { open(); return sendText(text); },
     newConversation: newConversation,
+    mounted: true,
+    renderMarkdown: renderMarkdown,
   };
   if (testMode) {
     api.__test = {
