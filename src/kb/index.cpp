@@ -31,6 +31,8 @@ namespace {
 // questions as examples) gives the entry; only for knowledge bases up to IndexOptions::classifier_max_entries.
 enum Feature { kBm25, kCosine, kOverlap, kIntent, kBm25Top, kClassifier, kFeatureCount };
 using Weights = std::array<double, kFeatureCount + 1>;
+// Character n-gram cosine at which a question counts as typed exactly (normalisation aside).
+constexpr double kExactCosine = 0.98;
 constexpr Weights kDefaultWeights{1.0, 4.0, 3.0, 1.5, 0.5, 3.0, -6.0};
 
 Xapian::Stem& Stemmer() {
@@ -351,7 +353,7 @@ struct KbIndex::Impl {
         auto probe_classifier = TrainClassifier(use);
         if (options.progress) options.progress(0.6);
         // Per query: its candidates' features and which one is right.
-        std::vector<std::vector<std::pair<std::array<double, kFeatureCount>, bool>>> groups;
+        Groups groups;
         for (std::size_t n = 0; n < sample.size(); ++n) {
             std::uint32_t qi = sample[n];
             auto candidates =
@@ -362,35 +364,55 @@ struct KbIndex::Impl {
                 options.progress(0.6 + 0.3 * static_cast<double>(n + 1) / static_cast<double>(sample.size()));
             }
         }
+        info.training_queries = static_cast<int>(sample.size());
+        auto full = Fit(groups, weights);
+        weights = full.first;
+        info.training_top1 = full.second;
+        // The same without the classifier: what quick builds use while no classifier covers the current
+        // questions (a new entry would otherwise lack the feature that weighs most).
+        for (auto& g : groups) {
+            std::erase_if(g, [](const auto& row) { return row.first[kBm25] <= 0; });  // classifier-only candidates
+            for (auto& row : g) row.first[kClassifier] = 0;
+        }
+        auto lexical = Fit(groups, kDefaultWeights);
+        info.lexical_weights.assign(lexical.first.begin(), lexical.first.end());
+        info.lexical_top1 = lexical.second;
+    }
+
+    using Groups = std::vector<std::vector<std::pair<std::array<double, kFeatureCount>, bool>>>;
+
+    static double Top1(const Groups& groups, const Weights& w) {
+        std::size_t right = 0;
+        for (const auto& g : groups) {
+            double best = -1e300;
+            bool best_right = false;
+            for (const auto& [f, ok] : g) {
+                double z = w[kFeatureCount];
+                for (std::size_t k = 0; k < kFeatureCount; ++k) z += w[k] * f[k];
+                if (z > best) {
+                    best = z;
+                    best_right = ok;
+                }
+            }
+            right += best_right;
+        }
+        return groups.empty() ? 0.0 : static_cast<double>(right) / static_cast<double>(groups.size());
+    }
+
+    // Logistic regression by batch gradient descent with a little L2 (few features: a few hundred steps
+    // converge). Returns the learned weights if they rank the queries at least as well as `fallback`, else
+    // `fallback`; and the top-1 of the weights returned.
+    static std::pair<Weights, double> Fit(const Groups& groups, const Weights& fallback) {
+        double base = Top1(groups, fallback);
         std::size_t positives = 0;
         std::size_t rows = 0;
         for (const auto& g : groups) {
-            for (const auto& [f, right] : g) {
-                positives += right;
+            for (const auto& row : g) {
+                positives += row.second;
                 ++rows;
             }
         }
-        auto top1 = [&](const Weights& w) {
-            std::size_t right = 0;
-            for (const auto& g : groups) {
-                double best = -1e300;
-                bool best_right = false;
-                for (const auto& [f, ok] : g) {
-                    double z = w[kFeatureCount];
-                    for (std::size_t k = 0; k < kFeatureCount; ++k) z += w[k] * f[k];
-                    if (z > best) {
-                        best = z;
-                        best_right = ok;
-                    }
-                }
-                right += best_right;
-            }
-            return static_cast<double>(right) / static_cast<double>(groups.size());
-        };
-        info.training_queries = static_cast<int>(sample.size());
-        info.training_top1 = top1(weights);
-        if (positives < 5 || rows == positives) return;
-        // Batch gradient descent with a little L2; few features, so this converges in a few hundred steps.
+        if (positives < 5 || rows == positives) return {fallback, base};
         Weights w{};
         const double lr = 1.0;
         const double l2 = 1e-4;
@@ -409,11 +431,9 @@ struct KbIndex::Impl {
                 w[k] -= lr * (grad[k] / static_cast<double>(rows) + (k < kFeatureCount ? l2 * w[k] : 0.0));
             }
         }
-        double learned = top1(w);
-        if (learned >= info.training_top1) {
-            weights = w;
-            info.training_top1 = learned;
-        }
+        double learned = Top1(groups, w);
+        if (learned >= base) return {w, learned};
+        return {fallback, base};
     }
 };
 
@@ -498,6 +518,16 @@ SearchResult KbIndex::Search(std::string_view text, const SearchOptions& options
     std::string today = options.today.empty() ? Today() : options.today;
     auto candidates = impl_->Candidates(*q, options.language, today, -1, impl_->classifier.get());
     impl_->Score(candidates);
+    // The customer typed one entry's question or paraphrase (after normalisation): that entry, with
+    // certainty, whatever the learned weights (they are learned on paraphrases that never match exactly).
+    if (impl_->options.rerank) {
+        auto exact = [](const auto& c) { return c.f[kCosine] >= kExactCosine; };
+        if (std::count_if(candidates.begin(), candidates.end(), exact) == 1) {
+            auto it = std::find_if(candidates.begin(), candidates.end(), exact);
+            it->score = std::max(it->score, 0.99);
+            std::rotate(candidates.begin(), it, it + 1);
+        }
+    }
     for (std::size_t i = 0; i < candidates.size() && static_cast<int>(i) < options.top; ++i) {
         const auto& e = impl_->entries[candidates[i].entry];
         r.top.push_back(Candidate{e.id, e.body.content.at(options.language).question, candidates[i].score});

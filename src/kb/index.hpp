@@ -79,7 +79,10 @@ struct SearchResult {
 struct RerankerInfo {
     std::vector<double> weights;  // per feature, then the bias
     int training_queries = 0;
-    double training_top1 = 0;  // leave-one-out top-1 accuracy on those queries
+    double training_top1 = 0;  // top-1 accuracy on those held-out queries
+    // Weights learned without the entry classifier (its feature is 0), for builds without one.
+    std::vector<double> lexical_weights;
+    double lexical_top1 = 0;
 };
 
 class KbIndex {

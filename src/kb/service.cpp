@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <sstream>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -173,7 +174,8 @@ void KbService::ImproverLoop() {
             log::Error("knowledge-base learning failed", {{"error", index.error().message}});
             continue;
         }
-        Learned learned{questions, (*index)->classifier(), (*index)->reranker().weights};
+        Learned learned{questions, (*index)->classifier(), (*index)->reranker().weights,
+                        (*index)->reranker().lexical_weights};
         SaveLearned(learned);
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         log::Info("knowledge-base re-ranker learned", {{"queries", (*index)->reranker().training_queries},
@@ -192,13 +194,19 @@ void KbService::ImproverLoop() {
 
 std::optional<KbService::Learned> KbService::LoadLearned(const std::string& questions) const {
     if (options_.cache_dir.empty()) return std::nullopt;
-    fs::path base = fs::path(options_.cache_dir) / ("kb-" + questions.substr(0, 20));
+    fs::path base = fs::path(options_.cache_dir) / ("kb2-" + questions.substr(0, 20));
     std::ifstream w(base.string() + ".weights");
     if (!w) return std::nullopt;
     Learned l;
     l.questions = questions;
-    double v = 0;
-    while (w >> v) l.weights.push_back(v);
+    // Two lines: the weights with the classifier, then without it.
+    std::string line;
+    for (auto* target : {&l.weights, &l.lexical_weights}) {
+        if (!std::getline(w, line)) return std::nullopt;
+        std::istringstream in(line);
+        double v = 0;
+        while (in >> v) target->push_back(v);
+    }
     if (fs::exists(base.string() + ".kefuint")) {
         auto m = nlu::IntentModel::Load(base.string() + ".kefuint");
         if (!m) return std::nullopt;
@@ -211,7 +219,7 @@ void KbService::SaveLearned(const Learned& l) const {
     if (options_.cache_dir.empty()) return;
     std::error_code ec;
     fs::create_directories(options_.cache_dir, ec);
-    fs::path base = fs::path(options_.cache_dir) / ("kb-" + l.questions.substr(0, 20));
+    fs::path base = fs::path(options_.cache_dir) / ("kb2-" + l.questions.substr(0, 20));
     if (l.classifier) {
         auto saved = l.classifier->Save(base.string() + ".kefuint.tmp");
         if (!saved) return;
@@ -219,7 +227,11 @@ void KbService::SaveLearned(const Learned& l) const {
     }
     {
         std::ofstream w(base.string() + ".weights.tmp", std::ios::trunc);
-        for (double v : l.weights) w << v << "\n";
+        w.precision(17);
+        for (const auto* source : {&l.weights, &l.lexical_weights}) {
+            for (double v : *source) w << v << " ";
+            w << "\n";
+        }
     }
     fs::rename(base.string() + ".weights.tmp", base.string() + ".weights", ec);
 }
@@ -273,8 +285,10 @@ Result<bool> KbService::RebuildIfChanged(bool force) {
     o.answer_threshold = options_.answer_threshold;
     o.clarify_threshold = options_.clarify_threshold;
     o.learn = false;
-    o.weights = learned.weights;
-    o.classifier = learned.classifier;
+    // The classifier only knows the questions it was trained on: with other questions live, rank without it.
+    bool covered = learned.questions == questions;
+    o.weights = covered ? learned.weights : learned.lexical_weights;
+    if (covered) o.classifier = learned.classifier;
     std::size_t n = live->size();
     auto index = KbIndex::Build(std::move(*live), o, normaliser_, model);
     if (!index) return index.error();

@@ -8,10 +8,9 @@
 // and it is a quick one (Xapian and features, no learning), so a publish is live well within a second.
 // Learning (the entry classifier and the re-ranker's weights, seconds of work) happens on a second
 // thread, the improver, whenever the published questions differ from those last learned from; meanwhile
-// the quick builds reuse the last classifier and weights. What was learned is cached on disk under
-// `cache_dir`, keyed by the questions' fingerprint, so a restart does not learn again.
-// Slow work never runs on the I/O threads.
-// Thread-safe.
+// the quick builds rank without a classifier, with the weights learned for that case. What was learned is cached on
+// disk under `cache_dir`, keyed by the questions' fingerprint, so a restart does not learn again. Slow work never runs
+// on the I/O threads. Thread-safe.
 
 #include <boost/asio/awaitable.hpp>
 #include <condition_variable>
@@ -89,6 +88,7 @@ class KbService {
         std::string questions;  // fingerprint of the questions it was learned from
         std::shared_ptr<const nlu::IntentModel> classifier;
         std::vector<double> weights;
+        std::vector<double> lexical_weights;  // for builds without a classifier that covers the questions
     };
     void IndexerLoop();
     void ImproverLoop();

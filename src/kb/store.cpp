@@ -366,11 +366,27 @@ Result<ImportCounts> ImportEntries(Connection& c, const std::vector<ImportItem>&
             continue;
         }
         if (same) {
-            // Unchanged content that is not live yet: publish the working version as it is.
-            auto published = SaveNewVersion(c, *current, item.body, actor, now, "import", true);
-            if (!published) return published.error();
+            // Unchanged content that is not live yet: publish the working version as it is (no new version).
+            c.Prepare(
+                 "UPDATE kb_versions SET status = ?, reviewer = ?, reviewed_at = ? WHERE entry_id = ? AND version = ?")
+                .Bind(1, kPublished)
+                .Bind(2, actor)
+                .Bind(3, now)
+                .Bind(4, current->id)
+                .Bind(5, current->version)
+                .Run();
+            c.Prepare(
+                 "UPDATE kb_entries SET status = ?, published_version = version, updated_at = ?, updated_by = ? "
+                 "WHERE id = ?")
+                .Bind(1, kPublished)
+                .Bind(2, now)
+                .Bind(3, actor)
+                .Bind(4, current->id)
+                .Run();
+            Audit(c, now, actor, "import", current->id, current->version,
+                  json::object{{"from", current->status}, {"to", kPublished}, {"published", true}});
+            ++counts.unchanged;
             ++counts.published;
-            ++counts.updated;
             continue;
         }
         auto saved = SaveNewVersion(c, *current, item.body, actor, now, "import", publish);
@@ -391,6 +407,22 @@ Result<std::vector<PublishedEntry>> LoadPublished(Connection& c) {
 }
 
 Result<std::vector<Entry>> LoadForExport(Connection& c, const std::string& status) {
+    if (status == kPublished) {
+        // What customers are answered from: the live version, also of entries with an edit in progress.
+        auto live = LoadPublished(c);
+        if (!live) return live.error();
+        std::vector<Entry> out;
+        for (auto& p : *live) {
+            Entry e;
+            e.id = std::move(p.id);
+            e.version = p.version;
+            e.status = std::string(kPublished);
+            e.published_version = p.version;
+            e.body = std::move(p.body);
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
     ListFilter f;
     f.status = status;
     f.limit = 1 << 30;

@@ -98,7 +98,8 @@ struct ImportCounts {
 
 // The live versions of every published entry: what customers are answered from.
 [[nodiscard]] Result<std::vector<PublishedEntry>> LoadPublished(Connection& c);
-// Every entry's working version with the given status ("all" for every one), for export.
+// For export: "published" gives every live version (what customers get, even under a newer draft); any
+// other status gives the working versions with that status, "all" every working version.
 [[nodiscard]] Result<std::vector<Entry>> LoadForExport(Connection& c, const std::string& status);
 // Grows with every change to the knowledge base; another process compares it to notice changes.
 std::int64_t ChangeCounter(Connection& c);

@@ -507,6 +507,9 @@ export function runKefu(args, { env = {}, input, timeoutMs = WAIT_MS, cwd = repo
     const proc = spawn(kefuBin, args, { cwd, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    // Decode as a stream: a multi-byte character split across two chunks stays whole.
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
     proc.stdout.on('data', (d) => { stdout += d; });
     proc.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => {
