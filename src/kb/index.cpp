@@ -192,23 +192,35 @@ struct KbIndex::Impl {
                                    const nlu::IntentModel* entry_classifier) const {
         std::vector<Scored> out;
         if (q.terms.empty()) return out;
-        std::vector<Xapian::Query> parts;
-        parts.reserve(q.terms.size());
-        for (const auto& t : q.terms) {
-            // Han unigrams match too widely to weigh as much as words and bigrams.
-            if (t[0] == 'C') {
-                parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), 0.5);
-            } else {
-                parts.emplace_back(t);
-            }
-        }
-        Xapian::Query query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()),
-                            Xapian::Query("L" + language));
         auto db = Borrow();
         Xapian::MSet mset;
         try {
+            // In a large index, terms in more than 5 % of the questions ("my", "how", 的) barely move BM25 but make the
+            // engine walk long posting lists: leave them out of the candidate search (the re-ranker's
+            // similarity features still see them), unless nothing else is left.
+            const Xapian::doccount common = std::max<Xapian::doccount>(1000, db->get_doccount() / 20);
+            std::vector<Xapian::Query> parts;
+            std::vector<Xapian::Query> common_parts;
+            parts.reserve(q.terms.size());
+            for (const auto& t : q.terms) {
+                Xapian::doccount df = db->get_termfreq(t);
+                if (df == 0) continue;
+                // Han unigrams match too widely to weigh as much as words and bigrams.
+                Xapian::Query term = t[0] == 'C' ? Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), 0.5)
+                                                 : Xapian::Query(t);
+                (df > common ? common_parts : parts).push_back(std::move(term));
+            }
+            if (parts.empty()) parts = std::move(common_parts);
+            if (parts.empty()) {
+                Return(std::move(db));
+                return out;
+            }
+            Xapian::Query query(Xapian::Query::OP_FILTER,
+                                Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()),
+                                Xapian::Query("L" + language));
             Xapian::Enquire enquire(*db);
             enquire.set_query(query);
+            enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
             mset = enquire.get_mset(0, static_cast<Xapian::doccount>(options.candidates + 1));
         } catch (const Xapian::Error& e) {
             log::Error("knowledge-base search failed", {{"error", e.get_msg()}});
