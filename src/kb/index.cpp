@@ -195,9 +195,9 @@ struct KbIndex::Impl {
         auto db = Borrow();
         Xapian::MSet mset;
         try {
-            // In a large index, terms in more than 5 % of the questions ("my", "how", 的) barely move BM25 but make the
-            // engine walk long posting lists: leave them out of the candidate search (the re-ranker's
-            // similarity features still see them), unless nothing else is left.
+            // In a large index, terms in more than 5 % of the questions ("my", "how", 的) make the engine walk
+            // long posting lists: they only add weight to questions the rarer terms found (AND_MAYBE),
+            // unless the query has nothing else.
             const Xapian::doccount common = std::max<Xapian::doccount>(1000, db->get_doccount() / 20);
             std::vector<Xapian::Query> parts;
             std::vector<Xapian::Query> common_parts;
@@ -210,14 +210,22 @@ struct KbIndex::Impl {
                                                  : Xapian::Query(t);
                 (df > common ? common_parts : parts).push_back(std::move(term));
             }
-            if (parts.empty()) parts = std::move(common_parts);
-            if (parts.empty()) {
+            if (parts.empty() && common_parts.empty()) {
                 Return(std::move(db));
                 return out;
             }
-            Xapian::Query query(Xapian::Query::OP_FILTER,
-                                Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()),
-                                Xapian::Query("L" + language));
+            Xapian::Query match;
+            if (parts.empty()) {
+                match = Xapian::Query(Xapian::Query::OP_OR, common_parts.begin(), common_parts.end());
+            } else if (common_parts.empty()) {
+                match = Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+            } else {
+                // Common terms still add their weight, but only to questions the rarer terms found.
+                match = Xapian::Query(Xapian::Query::OP_AND_MAYBE,
+                                      Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()),
+                                      Xapian::Query(Xapian::Query::OP_OR, common_parts.begin(), common_parts.end()));
+            }
+            Xapian::Query query(Xapian::Query::OP_FILTER, match, Xapian::Query("L" + language));
             Xapian::Enquire enquire(*db);
             enquire.set_query(query);
             enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
@@ -342,7 +350,8 @@ struct KbIndex::Impl {
     // knowledge base: one per entry and language that has at least two questions, up to
     // options.training_queries. The entry classifier for this step is trained without them, and each is
     // searched with its own question left out; its entry is the positive candidate, the others negatives.
-    // The learned weights are kept only if their top-1 on these queries is at least the defaults'.
+    // The learned weights (non-negative: more similar never ranks lower) are kept only if their top-1 on
+    // these queries beats the defaults'.
     void LearnWeights() {
         std::mt19937_64 rng(11);
         std::vector<std::uint32_t> sample;
@@ -411,9 +420,9 @@ struct KbIndex::Impl {
         return groups.empty() ? 0.0 : static_cast<double>(right) / static_cast<double>(groups.size());
     }
 
-    // Logistic regression by batch gradient descent with a little L2 (few features: a few hundred steps
-    // converge). Returns the learned weights if they rank the queries at least as well as `fallback`, else
-    // `fallback`; and the top-1 of the weights returned.
+    // Logistic regression with non-negative feature weights, by projected batch gradient descent with a
+    // little L2 (few features: a few hundred steps converge). Returns the learned weights if they rank the queries at
+    // least as well as `fallback`, else `fallback`; and the top-1 of the weights returned.
     static std::pair<Weights, double> Fit(const Groups& groups, const Weights& fallback) {
         double base = Top1(groups, fallback);
         std::size_t positives = 0;
@@ -441,10 +450,13 @@ struct KbIndex::Impl {
             }
             for (std::size_t k = 0; k <= kFeatureCount; ++k) {
                 w[k] -= lr * (grad[k] / static_cast<double>(rows) + (k < kFeatureCount ? l2 * w[k] : 0.0));
+                // Monotone: more similarity never lowers a candidate's score (a knowledge base whose
+                // entries repeat each other's questions would otherwise teach the opposite).
+                if (k < kFeatureCount) w[k] = std::max(0.0, w[k]);
             }
         }
         double learned = Top1(groups, w);
-        if (learned >= base) return {w, learned};
+        if (learned > base) return {w, learned};
         return {fallback, base};
     }
 };
