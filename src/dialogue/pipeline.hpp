@@ -63,12 +63,15 @@ struct KnowledgeResult {
     std::vector<std::pair<std::string, std::string>> top;  // (entry id, standard question), best first
 };
 
+struct Understanding;
+
 // The knowledge base as the policy sees it. Implementations are thread-safe.
 class Knowledge {
   public:
     virtual ~Knowledge() = default;
-    virtual KnowledgeResult Lookup(std::string_view text, std::string_view language,
-                                   std::string_view channel) const = 0;
+    // `understanding` (may be null) is what the NLU already made of the text; its intent is reused.
+    virtual KnowledgeResult Lookup(std::string_view text, std::string_view language, std::string_view channel,
+                                   const Understanding* understanding = nullptr) const = 0;
 };
 
 // What the policy decided to do this turn.

@@ -137,7 +137,7 @@ class RulePolicy final : public Policy {
             d.action = "reply";
             return d;
         }
-        if (knowledge_) d.knowledge = knowledge_->Lookup(input.text, d.reply_language, input.channel);
+        if (knowledge_) d.knowledge = knowledge_->Lookup(input.text, d.reply_language, input.channel, &u);
         if (d.knowledge.decision == "answer") {
             d.action = "kb_answer";
         } else if (has_reply && (u.confidence >= rules_->rule_first_confidence || d.knowledge.decision != "clarify")) {

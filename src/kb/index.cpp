@@ -169,14 +169,18 @@ struct KbIndex::Impl {
         pool.push_back(std::move(db));
     }
 
-    std::optional<Query> Prepare(std::string_view text) const {
+    std::optional<Query> Prepare(std::string_view text,
+                                 const std::optional<std::pair<std::string, double>>& known_intent) const {
         auto norm = normaliser->Normalise(text);
         if (!norm) return std::nullopt;
         Query q;
         q.text = std::move(norm->code_points);
         q.terms = Terms(q.text);
         q.grams = CharNgrams(q.text);
-        if (model) {
+        if (known_intent) {
+            q.intent = known_intent->first;
+            q.intent_confidence = known_intent->first.empty() ? 0.0 : known_intent->second;
+        } else if (model) {
             auto p = model->Predict(q.text, 1);
             if (p.intent != nlu::kOutOfScope) {
                 q.intent = p.intent;
@@ -537,7 +541,7 @@ Result<std::shared_ptr<const KbIndex>> KbIndex::Build(std::vector<PublishedEntry
 
 SearchResult KbIndex::Search(std::string_view text, const SearchOptions& options) const {
     SearchResult r;
-    auto q = impl_->Prepare(text);
+    auto q = impl_->Prepare(text, options.intent);
     if (!q) return r;
     std::string today = options.today.empty() ? Today() : options.today;
     auto candidates = impl_->Candidates(*q, options.language, today, -1, impl_->classifier.get());

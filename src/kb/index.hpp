@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,9 @@ struct SearchOptions {
     std::string channel = "web";  // sms and voice get their variant, or the answer without Markdown
     std::string today;            // YYYY-MM-DD for effective dates; empty: today in local time
     int top = 3;
+    // The query's intent and confidence when the caller already has them from the same intent model
+    // ("" intent: out of scope); unset: the index asks its model.
+    std::optional<std::pair<std::string, double>> intent;
 };
 
 struct Candidate {

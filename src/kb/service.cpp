@@ -24,14 +24,19 @@ class IndexKnowledge final : public dialogue::Knowledge {
   public:
     explicit IndexKnowledge(std::shared_ptr<const KbIndexHolder> holder) : holder_(std::move(holder)) {}
 
-    dialogue::KnowledgeResult Lookup(std::string_view text, std::string_view language,
-                                     std::string_view channel) const override {
+    dialogue::KnowledgeResult Lookup(std::string_view text, std::string_view language, std::string_view channel,
+                                     const dialogue::Understanding* understanding) const override {
         dialogue::KnowledgeResult out;
         auto index = holder_->Get();
         if (!index) return out;
         SearchOptions o;
         o.language = std::string(language);
         o.channel = std::string(channel);
+        // The intent feature: the NLU has already classified this text with the same model.
+        if (understanding && !understanding->intent.empty()) {
+            o.intent = std::make_pair(understanding->intent == nlu::kOutOfScope ? std::string() : understanding->intent,
+                                      understanding->confidence);
+        }
         auto r = index->Search(text, o);
         out.decision = r.decision;
         out.id = r.id;
