@@ -676,7 +676,8 @@ test('readers never see an error or a half-built answer while an entry is publis
   const seen = convs.map(() => []);
   const failures = [];
   const readers = convs.map(async (c, i) => {
-    while (!stop) {
+    // A dead server must fail the test, not spin the readers forever.
+    while (!stop && failures.length < 50) {
       try {
         const res = await postMessage(srv, c, `st-${i}-${seen[i].length}-${Date.now()}`, q);
         const text = res.status === 201 ? (res.body.replies || []).map((m) => m.text).join('\n') : '';
@@ -695,14 +696,17 @@ test('readers never see an error or a half-built answer while an entry is publis
   const t0 = Date.now();
   let cur = e0;
   const published = [0];
-  for (let k = 1; k <= 12; k++) {
-    cur = await publish(srv, await updateEntry(srv, withContent(cur, 'en', { answer: answerOf(k) })));
-    published.push(k);
-    await sleep(Math.max(0, (t0 + k * 400) - Date.now()));
+  try {
+    for (let k = 1; k <= 12; k++) {
+      cur = await publish(srv, await updateEntry(srv, withContent(cur, 'en', { answer: answerOf(k) })));
+      published.push(k);
+      await sleep(Math.max(0, (t0 + k * 400) - Date.now()));
+    }
+    await sleep(Math.max(0, t0 + 5500 - Date.now()));
+  } finally {
+    stop = true;
+    await Promise.all(readers);
   }
-  await sleep(Math.max(0, t0 + 5500 - Date.now()));
-  stop = true;
-  await Promise.all(readers);
 
   assert.deepEqual(failures, [], `every turn got 201 and a known answer; failures: ${failures.slice(0, 5).join(' | ')}`);
   const turns = seen.reduce((n, s) => n + s.length, 0);

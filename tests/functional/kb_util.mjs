@@ -13,8 +13,13 @@ export { runKefu };
 export const KB = '/api/v1/kb';
 export const ENTRY_ID_RE = /^[a-z0-9._-]{1,64}$/;
 export const STATUSES = ['draft', 'in_review', 'published', 'archived'];
-/** The live-change bound of docs/kb.md is 1 s; polls allow a little slack for the round trips. */
-export const LIVE_MS = 1500;
+/**
+ * The live-change bound of docs/kb.md is 1 s; polls allow a little slack for the round trips. Sanitizer
+ * builds run several times slower: ctest sets KEFU_TEST_SLOWDOWN for them, and the bound scales with it
+ * (the 1 s figure itself is measured on the release build, see docs/kb.md).
+ */
+export const SLOWDOWN = Math.max(1, Number(process.env.KEFU_TEST_SLOWDOWN) || 1);
+export const LIVE_MS = 1500 * SLOWDOWN;
 /** How long a poll for a change keeps trying, so that a slow change is measured rather than fatal. */
 export const CHANGE_WAIT_MS = 20000;
 
@@ -30,7 +35,7 @@ export class LiveTimings {
 
   check() {
     const slow = this.list.filter((x) => x.ms > LIVE_MS);
-    assert.deepEqual(slow, [], `changes must reach a live conversation within 1 s (polled for up to ${LIVE_MS} ms); measured: ${JSON.stringify(this.list)}`);
+    assert.deepEqual(slow, [], `changes must reach a live conversation within 1 s (polled for up to ${LIVE_MS} ms, slowdown ×${SLOWDOWN}); measured: ${JSON.stringify(this.list)}`);
   }
 }
 
