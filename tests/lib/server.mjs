@@ -63,6 +63,14 @@ export async function startServer(options = {}) {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  // A crash (a sanitizer report, an abort, a segfault) must be visible in the test log, not only as the
+  // connection errors that follow it.
+  proc.on('exit', (code, signal) => {
+    if (signal === 'SIGABRT' || signal === 'SIGSEGV' || /Sanitizer|runtime error:|terminate called/.test(output)) {
+      process.stderr.write(`\nkefu (port ${port}) exited abnormally (code ${code}, signal ${signal}); its last output:\n` +
+        `${output.slice(-6000)}\n`);
+    }
+  });
   return {
     port, dataDir, proc, baseUrl,
     wsUrl: `ws://127.0.0.1:${port}/api/v1/ws`,
