@@ -196,9 +196,13 @@ struct KbIndex::Impl {
                                    const nlu::IntentModel* entry_classifier) const {
         std::vector<Scored> out;
         if (q.terms.empty()) return out;
-        auto db = Borrow();
-        Xapian::MSet mset;
+        // Every Xapian object made from a borrowed handle (the Enquire, the MSet) shares its reference
+        // counts, which are not atomic: all of them must be gone before the handle goes back to the pool
+        // for another thread. So the hits are copied out inside this block.
+        std::vector<std::pair<Xapian::docid, double>> hits;
+        std::unique_ptr<Xapian::Database> db;
         try {
+            db = Borrow();
             // In a large index, terms in more than 5 % of the questions ("my", "how", 的) make the engine walk
             // long posting lists: they only add weight to questions the rarer terms found (AND_MAYBE),
             // unless the query has nothing else.
@@ -233,20 +237,21 @@ struct KbIndex::Impl {
             Xapian::Enquire enquire(*db);
             enquire.set_query(query);
             enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
-            mset = enquire.get_mset(0, static_cast<Xapian::doccount>(options.candidates + 1));
+            Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(options.candidates + 1));
+            for (auto it = mset.begin(); it != mset.end(); ++it) hits.emplace_back(*it, it.get_weight());
         } catch (const Xapian::Error& e) {
             log::Error("knowledge-base search failed", {{"error", e.get_msg()}});
-            Return(std::move(db));
+            if (db) Return(std::move(db));
             return out;
         }
+        Return(std::move(db));
         std::unordered_map<std::uint32_t, std::size_t> at;
         double best_bm25 = 0;
-        for (auto it = mset.begin(); it != mset.end(); ++it) {
-            long qi = static_cast<long>(*it) - 1;
+        for (const auto& [docid, w] : hits) {
+            long qi = static_cast<long>(docid) - 1;
             if (qi == exclude || qi < 0 || static_cast<std::size_t>(qi) >= questions.size()) continue;
             const Question& question = questions[static_cast<std::size_t>(qi)];
             if (!today.empty() && !entries[question.entry].body.EffectiveOn(today)) continue;
-            double w = it.get_weight();
             best_bm25 = std::max(best_bm25, w);
             auto [pos, fresh] = at.emplace(question.entry, out.size());
             if (fresh) {
@@ -257,7 +262,6 @@ struct KbIndex::Impl {
             auto& f = out[pos->second].f;
             f[kBm25] = std::max(f[kBm25], w);
         }
-        Return(std::move(db));
         if (entry_classifier) {
             // The classifier's best entries join the candidates (a paraphrase may share no word with the
             // indexed questions), and every candidate gets the classifier's probability.
