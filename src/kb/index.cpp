@@ -204,8 +204,9 @@ struct KbIndex::Impl {
         try {
             db = Borrow();
             // In a large index, terms in more than 5 % of the questions ("my", "how", 的) make the engine walk
-            // long posting lists: they only add weight to questions the rarer terms found (AND_MAYBE),
-            // unless the query has nothing else.
+            // long posting lists: the candidates come from the rarer terms, unless the query has nothing
+            // else; the re-ranker's similarity features still see every term. (Adding the common terms
+            // back with AND_MAYBE lifted BANKING77-10k top-1 from 72 % to 83 % but p99 from 1.9 to 4.4 ms.)
             const Xapian::doccount common = std::max<Xapian::doccount>(1000, db->get_doccount() / 20);
             std::vector<Xapian::Query> parts;
             std::vector<Xapian::Query> common_parts;
@@ -228,10 +229,7 @@ struct KbIndex::Impl {
             } else if (common_parts.empty()) {
                 match = Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
             } else {
-                // Common terms still add their weight, but only to questions the rarer terms found.
-                match = Xapian::Query(Xapian::Query::OP_AND_MAYBE,
-                                      Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()),
-                                      Xapian::Query(Xapian::Query::OP_OR, common_parts.begin(), common_parts.end()));
+                match = Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
             }
             Xapian::Query query(Xapian::Query::OP_FILTER, match, Xapian::Query("L" + language));
             Xapian::Enquire enquire(*db);
@@ -464,7 +462,7 @@ struct KbIndex::Impl {
             }
         }
         double learned = Top1(groups, w);
-        if (learned > base) return {w, learned};
+        if (learned > base + 0.01) return {w, learned};  // a point better, not noise
         return {fallback, base};
     }
 };
