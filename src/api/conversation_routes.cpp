@@ -1,7 +1,6 @@
 // HTTP handlers for /api/v1/conversations: parse and validate, call ConversationService, map errors.
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <ctime>
 
 #include "api/conversation_json.hpp"
@@ -19,20 +18,6 @@ using net::Response;
 using net::http::status;
 
 namespace {
-
-// Reads an integer query parameter within [lo, hi], or the default.
-Result<std::int64_t> IntQuery(const RequestContext& ctx, std::string_view name, std::int64_t def, std::int64_t lo,
-                              std::int64_t hi) {
-    auto v = ctx.Query(name);
-    if (!v) return def;
-    std::int64_t out = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi) {
-        return Error{ErrorCode::kInvalidArgument, std::string(name) + " must be an integer from " + std::to_string(lo) +
-                                                      " to " + std::to_string(hi)};
-    }
-    return out;
-}
 
 awaitable<Response> CreateConversation(ConversationService& svc, RequestContext& ctx) {
     auto body = ParseObject(ctx.req.body());

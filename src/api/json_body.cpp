@@ -1,6 +1,7 @@
 #include "api/json_body.hpp"
 
 #include <boost/json/parse.hpp>
+#include <charconv>
 
 #include "core/utf8.hpp"
 
@@ -79,6 +80,19 @@ Result<std::string> OptionalEnum(const json::object& obj, std::string_view key,
         list += a;
     }
     return Error{ErrorCode::kInvalidArgument, std::string(key) + " must be one of: " + list};
+}
+
+Result<std::int64_t> IntQuery(const net::RequestContext& ctx, std::string_view name, std::int64_t def, std::int64_t lo,
+                              std::int64_t hi) {
+    auto v = ctx.Query(name);
+    if (!v) return def;
+    std::int64_t out = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi) {
+        return Error{ErrorCode::kInvalidArgument, std::string(name) + " must be an integer from " + std::to_string(lo) +
+                                                      " to " + std::to_string(hi)};
+    }
+    return out;
 }
 
 }  // namespace kefu::api

@@ -7,8 +7,13 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "net/http.hpp"
 
 namespace kefu::api {
+
+// The integer query parameter `name` within [lo, hi], or `def` when absent; kInvalidArgument otherwise.
+Result<std::int64_t> IntQuery(const net::RequestContext& ctx, std::string_view name, std::int64_t def, std::int64_t lo,
+                              std::int64_t hi);
 
 // Parses a JSON object. An empty body is an empty object. Not an object: kInvalidArgument.
 Result<boost::json::object> ParseObject(std::string_view body);

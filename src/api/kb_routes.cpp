@@ -3,7 +3,6 @@
 
 #include <array>
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "api/json_body.hpp"
 #include "api/routes.hpp"
@@ -24,18 +23,6 @@ using net::http::status;
 using storage::sqlite::Connection;
 
 namespace {
-
-Result<std::int64_t> IntParam(std::optional<std::string> v, std::string_view name, std::int64_t def, std::int64_t lo,
-                              std::int64_t hi) {
-    if (!v) return def;
-    std::int64_t out = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi) {
-        return Error{ErrorCode::kInvalidArgument, std::string(name) + " must be an integer from " + std::to_string(lo) +
-                                                      " to " + std::to_string(hi)};
-    }
-    return out;
-}
 
 Result<std::int64_t> VersionField(const json::object& o, std::string_view key = "version") {
     auto it = o.find(key);
@@ -70,9 +57,9 @@ class KbRoutes {
         if (!f.language.empty() && f.language != "zh" && f.language != "en") {
             co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument, "lang must be zh or en"});
         }
-        auto limit = IntParam(ctx.Query("limit"), "limit", 50, 1, 200);
+        auto limit = IntQuery(ctx, "limit", 50, 1, 200);
         if (!limit) co_return ErrorResponse(ctx, limit.error());
-        auto offset = IntParam(ctx.Query("offset"), "offset", 0, 0, 1'000'000);
+        auto offset = IntQuery(ctx, "offset", 0, 0, 1'000'000);
         if (!offset) co_return ErrorResponse(ctx, offset.error());
         f.limit = static_cast<int>(*limit);
         f.offset = static_cast<int>(*offset);
@@ -146,7 +133,7 @@ class KbRoutes {
     awaitable<Response> Archive(RequestContext& ctx) {
         auto who = co_await Who(ctx);
         if (!who) co_return ErrorResponse(ctx, who.error());
-        auto version = IntParam(ctx.Query("version"), "version", 0, 1, INT64_MAX);
+        auto version = IntQuery(ctx, "version", 0, 1, INT64_MAX);
         if (!version || *version == 0) {
             co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument,
                                           "the query parameter version is required: the entry version you last read"});
@@ -202,7 +189,7 @@ class KbRoutes {
     awaitable<Response> Audit(RequestContext& ctx) {
         auto who = co_await Who(ctx);
         if (!who) co_return ErrorResponse(ctx, who.error());
-        auto limit = IntParam(ctx.Query("limit"), "limit", 100, 1, 1000);
+        auto limit = IntQuery(ctx, "limit", 100, 1, 1000);
         if (!limit) co_return ErrorResponse(ctx, limit.error());
         std::string entry = ctx.Query("entry").value_or("");
         kb::KbService::Op<std::vector<kb::AuditEvent>> events_op =
@@ -318,9 +305,9 @@ class KbRoutes {
     awaitable<Response> Gaps(RequestContext& ctx) {
         auto who = co_await Who(ctx);
         if (!who) co_return ErrorResponse(ctx, who.error());
-        auto days = IntParam(ctx.Query("days"), "days", 30, 1, 90);
+        auto days = IntQuery(ctx, "days", 30, 1, 90);
         if (!days) co_return ErrorResponse(ctx, days.error());
-        auto limit = IntParam(ctx.Query("limit"), "limit", 20, 1, 100);
+        auto limit = IntQuery(ctx, "limit", 20, 1, 100);
         if (!limit) co_return ErrorResponse(ctx, limit.error());
         std::int64_t since = NowMillis() - *days * 86'400'000;
         kb::KbService::Op<std::vector<kb::Gap>> gaps_op = [since](Connection& c) {

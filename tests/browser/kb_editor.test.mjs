@@ -12,11 +12,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { chromium } from 'playwright-core';
+import { launchBrowser, waitUntil as waitUntilFor } from '../lib/browser.mjs';
 import { kefuBin, repoRoot, startServer } from '../lib/server.mjs';
 
 const TIMEOUT = 90_000;
 const WAIT_MS = 10_000;
+const waitUntil = (fn, message, timeout = WAIT_MS) => waitUntilFor(fn, message, timeout);
 
 let server;
 let browser;
@@ -25,11 +26,7 @@ let token;
 before(async () => {
   server = await startServer({ env: { KEFU_SERVER_RATE_LIMIT_RPS: '0' } });
   token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -43,18 +40,6 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/** Polls fn until it returns a truthy value; throws with the message (and the last value) otherwise. */
-async function waitUntil(fn, message, timeout = WAIT_MS) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out: ${message} (last value: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Calls the KB admin API as the admin: {status, body}. */
 async function kb(method, p, body) {

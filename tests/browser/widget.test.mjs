@@ -7,23 +7,20 @@
 // Env: KEFU_BIN (server binary), CHROMIUM (browser, default /usr/bin/chromium).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchBrowser, waitUntil as waitUntilFor } from '../lib/browser.mjs';
 import http from 'node:http';
 import { freePort, startServer } from '../lib/server.mjs';
 
 const TIMEOUT = 60_000;
 const WAIT_MS = 10_000;
+const waitUntil = (fn, message, timeout = WAIT_MS) => waitUntilFor(fn, message, timeout);
 
 let server;
 let browser;
 
 before(async () => {
   server = await startServer({ env: { KEFU_SERVER_RATE_LIMIT_RPS: '0' } });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -37,18 +34,6 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/** Polls fn until it returns a truthy value; throws with the message (and the last value) otherwise. */
-async function waitUntil(fn, message, timeout = WAIT_MS) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out: ${message} (last value: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A fresh browser context (own localStorage) on the demo page, with the widget's test hooks on. */
 async function openDemo(t, { locale = 'zh-CN', viewport = { width: 1280, height: 800 }, ...rest } = {}) {
