@@ -298,32 +298,11 @@ std::vector<Query> LoadHeldout(const fs::path& path) {
 
 // The demo KB: one file per language, whose rows share ids; one entry per id with both languages.
 std::vector<kb::PublishedEntry> LoadDemoKb(const std::vector<fs::path>& files) {
-    std::vector<kb::PublishedEntry> entries;
-    std::unordered_map<std::string, std::size_t> by_id;
-    for (const auto& file : files) {
-        auto loaded = kb::LoadPublishedFromFile(file.string());
-        if (!loaded) {
-            const std::string& message = loaded.error().message;
-            throw BenchError(
-                2, message.rfind(file.string(), 0) == 0 ? message : fmt::format("{}: {}", file.string(), message));
-        }
-        for (auto& e : loaded.value()) {
-            auto [it, added] = by_id.emplace(e.id, entries.size());
-            if (added) {
-                entries.push_back(std::move(e));
-                continue;
-            }
-            auto& into = entries[it->second].body.content;
-            for (auto& [language, content] : e.body.content) {
-                if (into.contains(language)) {
-                    throw BenchError(
-                        2, fmt::format("{}: entry '{}' has {} content in two files", file.string(), e.id, language));
-                }
-                into.emplace(language, std::move(content));
-            }
-        }
-    }
-    return entries;
+    std::vector<std::string> paths;
+    for (const auto& f : files) paths.push_back(f.string());
+    auto loaded = kb::LoadPublishedFromFiles(paths);
+    if (!loaded) throw BenchError(2, loaded.error().message);
+    return std::move(loaded.value());
 }
 
 struct Banking77 {

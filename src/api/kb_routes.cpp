@@ -121,11 +121,10 @@ class KbRoutes {
         auto entry = kb::BodyFromJson(*body);
         if (!entry) co_return ErrorResponse(ctx, entry.error());
         std::string id(ctx.Param("id"));
-        kb::KbService::Op<kb::Entry> saved_op =
-
-            [id, v = *version, b = std::move(*entry), actor = who->name](Connection& c) {
-                return kb::UpdateEntry(c, id, v, b, actor, NowMillis());
-            };
+        kb::KbService::Op<kb::Entry> saved_op = [id, v = *version, b = std::move(*entry),
+                                                 actor = who->name](Connection& c) {
+            return kb::UpdateEntry(c, id, v, b, actor, NowMillis());
+        };
         auto saved = co_await kb_.Write(saved_op);
         co_return co_await Reply(ctx, id, saved);
     }

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <future>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -74,15 +73,10 @@ boost::asio::awaitable<Result<StaffMember>> StaffAuth::Require(const net::Reques
 }
 
 Result<bool> BootstrapAdmin(storage::sqlite::Database& db, const std::string& token_file) {
-    std::promise<Result<std::string>> p;
-    auto f = p.get_future();
-    db.Write<std::string>(
-        [](Connection& c) -> Result<std::string> {
-            if (CountStaff(c) > 0) return std::string();
-            return AddStaff(c, "admin", "admin");
-        },
-        [&p](Result<std::string> r) { p.set_value(std::move(r)); });
-    auto token = f.get();
+    auto token = db.WriteAndWait<std::string>([](Connection& c) -> Result<std::string> {
+        if (CountStaff(c) > 0) return std::string();
+        return AddStaff(c, "admin", "admin");
+    });
     if (!token) return token.error();
     if (token->empty()) return false;
     std::error_code ec;

@@ -63,7 +63,7 @@ int KbImport(const Config& config, const KbImportArgs& args) {
     }
     auto db = OpenDb(config);
     if (!db) return 1;
-    auto counts = WriteAndWait<kb::ImportCounts>(*db, [&](Connection& c) {
+    auto counts = db->WriteAndWait<kb::ImportCounts>([&](Connection& c) {
         return kb::ImportEntries(c, parsed.items, args.publish, "cli", NowMillis(), args.dry_run);
     });
     db->Close();
@@ -86,8 +86,7 @@ int KbExport(const Config& config, const std::string& format_name, const std::st
     }
     auto db = OpenDb(config);
     if (!db) return 1;
-    auto entries =
-        ReadAndWait<std::vector<kb::Entry>>(*db, [&](Connection& c) { return kb::LoadForExport(c, status); });
+    auto entries = db->ReadAndWait<std::vector<kb::Entry>>([&](Connection& c) { return kb::LoadForExport(c, status); });
     db->Close();
     if (!entries) {
         std::cerr << "kefu: " << entries.error().message << "\n";
@@ -117,7 +116,7 @@ int KbQuery(const Config& config, int top, const std::string& language, std::ist
         std::cerr << "kefu: " << seeded.error().message << "\n";
         return 1;
     }
-    auto live = ReadAndWait<std::vector<kb::PublishedEntry>>(*db, [](Connection& c) { return kb::LoadPublished(c); });
+    auto live = db->ReadAndWait<std::vector<kb::PublishedEntry>>([](Connection& c) { return kb::LoadPublished(c); });
     db->Close();
     if (!live) {
         std::cerr << "kefu: " << live.error().message << "\n";
@@ -157,8 +156,7 @@ int KbGaps(const Config& config, int days, int limit, bool as_json) {
     auto db = OpenDb(config);
     if (!db) return 1;
     std::int64_t since = NowMillis() - static_cast<std::int64_t>(days) * 86'400'000;
-    auto gaps =
-        ReadAndWait<std::vector<kb::Gap>>(*db, [since](Connection& c) { return kb::GapsSince(c, since, 5000); });
+    auto gaps = db->ReadAndWait<std::vector<kb::Gap>>([since](Connection& c) { return kb::GapsSince(c, since, 5000); });
     db->Close();
     if (!gaps) {
         std::cerr << "kefu: " << gaps.error().message << "\n";
@@ -187,7 +185,7 @@ int KbGaps(const Config& config, int days, int limit, bool as_json) {
 int StaffAdd(const Config& config, const std::string& name, const std::string& role) {
     auto db = OpenDb(config);
     if (!db) return 1;
-    auto token = WriteAndWait<std::string>(*db, [&](Connection& c) { return api::AddStaff(c, name, role); });
+    auto token = db->WriteAndWait<std::string>([&](Connection& c) { return api::AddStaff(c, name, role); });
     db->Close();
     if (!token) {
         std::cerr << "kefu: " << token.error().message << "\n";

@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -40,7 +38,7 @@ kb::ServiceOptions KbServiceOptions(const Config& config) {
 
 Result<int> SeedKnowledgeFromPack(storage::sqlite::Database& db, const Config& config) {
     if (!config.kb.seed_from_pack) return 0;
-    auto count = ReadAndWait<std::int64_t>(db, [](storage::sqlite::Connection& c) -> Result<std::int64_t> {
+    auto count = db.ReadAndWait<std::int64_t>([](storage::sqlite::Connection& c) -> Result<std::int64_t> {
         auto& s = c.Prepare("SELECT COUNT(*) FROM kb_entries");
         s.Step();
         auto n = s.Int(0);
@@ -50,43 +48,21 @@ Result<int> SeedKnowledgeFromPack(storage::sqlite::Database& db, const Config& c
     if (!count) return count.error();
     if (*count > 0) return 0;
     fs::path dir = fs::path(config.bot.pack) / "kb";
-    std::vector<fs::path> files;
+    std::vector<std::string> files;
     std::error_code ec;
     for (const auto& f : fs::directory_iterator(dir, ec)) {
         auto name = f.path().filename().string();
-        if (name.starts_with("faq") && kb::FormatFromPath(name)) files.push_back(f.path());
+        if (name.starts_with("faq") && kb::FormatFromPath(name)) files.push_back(f.path().string());
     }
     std::sort(files.begin(), files.end());
+    // Files split by language share ids: one entry per id.
+    auto loaded = kb::LoadPublishedFromFiles(files);
+    if (!loaded) return loaded.error();
     std::vector<kb::ImportItem> items;
-    for (const auto& path : files) {
-        std::ifstream in(path, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto parsed = kb::ParseImport(ss.str(), *kb::FormatFromPath(path.string()));
-        if (!parsed.problems.empty()) {
-            const auto& p = parsed.problems.front();
-            return Error{ErrorCode::kInvalidArgument, path.string() + ":" + std::to_string(p.line) + ": " + p.message};
-        }
-        // Files split by language share ids: merge the languages of one id into one entry.
-        for (auto& item : parsed.items) {
-            auto it =
-                std::find_if(items.begin(), items.end(), [&](const kb::ImportItem& x) { return x.id == item.id; });
-            if (it == items.end()) {
-                items.push_back(std::move(item));
-                continue;
-            }
-            for (auto& [lang, content] : item.body.content) it->body.content[lang] = std::move(content);
-            if (it->body.category.empty()) it->body.category = item.body.category;
-            for (auto& t : item.body.tags) {
-                if (std::find(it->body.tags.begin(), it->body.tags.end(), t) == it->body.tags.end())
-                    it->body.tags.push_back(t);
-            }
-        }
-    }
+    for (auto& e : *loaded) items.push_back(kb::ImportItem{std::move(e.id), std::move(e.body), 0});
     if (items.empty()) return 0;
-    auto counts = WriteAndWait<kb::ImportCounts>(db, [&items](storage::sqlite::Connection& c) {
-        return kb::ImportEntries(c, items, true, "system", NowMillis());
-    });
+    auto counts = db.WriteAndWait<kb::ImportCounts>(
+        [&items](storage::sqlite::Connection& c) { return kb::ImportEntries(c, items, true, "system", NowMillis()); });
     if (!counts) return counts.error();
     log::Info("knowledge base seeded from the pack", {{"pack", config.bot.pack}, {"entries", counts->created}});
     return counts->created;

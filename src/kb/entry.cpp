@@ -1,5 +1,6 @@
 #include "kb/entry.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
@@ -84,10 +85,9 @@ bool EntryBody::EffectiveOn(std::string_view today) const {
 namespace {
 
 void Trim(std::string& s, bool leading) {
-    auto end = s.find_last_not_of(" \t\r\n");
-    s.erase(end == std::string::npos ? 0 : end + 1);
-    if (leading)
-        s.erase(0, s.find_first_not_of(" \t\r\n") == std::string::npos ? s.size() : s.find_first_not_of(" \t\r\n"));
+    constexpr const char* kSpace = " \t\r\n";
+    s.erase(std::min(s.size(), s.find_last_not_of(kSpace) + 1));  // npos + 1 == 0: all space
+    if (leading) s.erase(0, std::min(s.size(), s.find_first_not_of(kSpace)));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <map>
@@ -322,19 +323,58 @@ std::string Export(const std::vector<Entry>& entries, FileFormat format) {
     return std::string(y.c_str()) + "\n";
 }
 
-Result<std::vector<PublishedEntry>> LoadPublishedFromFile(const std::string& path) {
+Result<bool> MergeById(std::vector<ImportItem>& items, ImportItem item) {
+    auto it = std::find_if(items.begin(), items.end(), [&](const ImportItem& x) { return x.id == item.id; });
+    if (it == items.end()) {
+        items.push_back(std::move(item));
+        return true;
+    }
+    for (auto& [lang, content] : item.body.content) {
+        if (!it->body.content.emplace(lang, std::move(content)).second) {
+            return Error{ErrorCode::kInvalidArgument, "entry '" + item.id + "' has " + lang + " content twice"};
+        }
+    }
+    if (it->body.category.empty()) it->body.category = item.body.category;
+    for (auto& t : item.body.tags) {
+        if (std::find(it->body.tags.begin(), it->body.tags.end(), t) == it->body.tags.end()) it->body.tags.push_back(t);
+    }
+    return true;
+}
+
+namespace {
+
+Result<std::vector<ImportItem>> ReadItems(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open"};
     std::stringstream ss;
     ss << in.rdbuf();
-    auto format = FormatFromPath(path).value_or(FileFormat::kCsv);
-    auto parsed = ParseImport(ss.str(), format);
+    auto parsed = ParseImport(ss.str(), FormatFromPath(path).value_or(FileFormat::kCsv));
     if (!parsed.problems.empty()) {
         const auto& p = parsed.problems.front();
         return Error{ErrorCode::kInvalidArgument, path + ":" + std::to_string(p.line) + ": " + p.message};
     }
+    return std::move(parsed.items);
+}
+
+}  // namespace
+
+Result<std::vector<PublishedEntry>> LoadPublishedFromFile(const std::string& path) {
+    return LoadPublishedFromFiles({path});
+}
+
+Result<std::vector<PublishedEntry>> LoadPublishedFromFiles(const std::vector<std::string>& paths) {
+    std::vector<ImportItem> items;
+    for (const auto& path : paths) {
+        auto read = ReadItems(path);
+        if (!read) return read.error();
+        for (auto& item : *read) {
+            if (auto merged = MergeById(items, std::move(item)); !merged) {
+                return Error{ErrorCode::kInvalidArgument, path + ": " + merged.error().message};
+            }
+        }
+    }
     std::vector<PublishedEntry> out;
-    for (auto& item : parsed.items) out.push_back(PublishedEntry{item.id, 1, std::move(item.body)});
+    for (auto& item : items) out.push_back(PublishedEntry{item.id, 1, std::move(item.body)});
     return out;
 }
 

@@ -38,8 +38,15 @@ ParsedImport ParseImport(std::string_view data, FileFormat format);
 // Writes entries (their working versions) in a format that ParseImport reads back to the same bodies.
 std::string Export(const std::vector<Entry>& entries, FileFormat format);
 
+// Adds `item` to `items`, or, when an item with its id is already there (files split by language share
+// ids), gives that item the new languages, plus the category and the tags it lacks. kInvalidArgument
+// when both have content in the same language.
+[[nodiscard]] Result<bool> MergeById(std::vector<ImportItem>& items, ImportItem item);
+
 // Convenience for tools and benchmarks: the entries of a file as published entries (version 1).
-// Fails with the first problem ("line N: reason").
+// Fails with the first problem ("FILE:LINE: reason").
 Result<std::vector<PublishedEntry>> LoadPublishedFromFile(const std::string& path);
+// The same for several files, entries sharing an id merged as MergeById does.
+Result<std::vector<PublishedEntry>> LoadPublishedFromFiles(const std::vector<std::string>& paths);
 
 }  // namespace kefu::kb

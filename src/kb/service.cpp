@@ -3,7 +3,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <sstream>
 
 #include "core/clock.hpp"
@@ -49,14 +48,6 @@ class IndexKnowledge final : public dialogue::Knowledge {
   private:
     std::shared_ptr<const KbIndexHolder> holder_;
 };
-
-template <typename T>
-Result<T> ReadNow(storage::sqlite::Database& db, std::function<Result<T>(Connection&)> fn) {
-    std::promise<Result<T>> p;
-    auto f = p.get_future();
-    db.Read<T>(std::move(fn), [&p](Result<T> r) { p.set_value(std::move(r)); });
-    return f.get();
-}
 
 std::string Fingerprint(const std::vector<PublishedEntry>& live) {
     std::string s;
@@ -242,10 +233,11 @@ void KbService::SaveLearned(const Learned& l) const {
 }
 
 Result<bool> KbService::RebuildIfChanged(bool force) {
-    auto counter = ReadNow<std::int64_t>(db_, [](Connection& c) -> Result<std::int64_t> { return ChangeCounter(c); });
+    auto counter =
+        db_.ReadAndWait<std::int64_t>([](Connection& c) -> Result<std::int64_t> { return ChangeCounter(c); });
     if (!counter) return counter.error();
     if (!force && *counter == last_counter_) return false;
-    auto live = ReadNow<std::vector<PublishedEntry>>(db_, [](Connection& c) { return LoadPublished(c); });
+    auto live = db_.ReadAndWait<std::vector<PublishedEntry>>([](Connection& c) { return LoadPublished(c); });
     if (!live) return live.error();
     std::string fingerprint = Fingerprint(*live);
     std::string questions = QuestionsFingerprint(*live);

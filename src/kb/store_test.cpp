@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <future>
 
 #include "core/ids.hpp"
 #include "storage/sqlite/database.hpp"
@@ -26,10 +25,7 @@ class KbStoreTest : public ::testing::Test {
     // Runs fn in one write transaction (its own savepoint: all or nothing) and waits.
     template <typename T>
     Result<T> Write(std::function<Result<T>(Connection&)> fn) {
-        std::promise<Result<T>> p;
-        auto f = p.get_future();
-        db_->Write<T>(std::move(fn), [&p](Result<T> r) { p.set_value(std::move(r)); });
-        return f.get();
+        return db_->WriteAndWait<T>(std::move(fn));
     }
 
     static EntryBody Body(const std::string& answer) {

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +60,23 @@ class Database {
     template <typename T>
     void Read(std::function<Result<T>(Connection&)> fn, Callback<T> done) {
         EnqueueRead([fn = std::move(fn), done = std::move(done)](Connection& c) { done(RunGuarded(fn, c)); });
+    }
+
+    // Write and Read that wait for the result, for commands and background threads (never an I/O thread,
+    // and never the storage threads themselves).
+    template <typename T>
+    Result<T> WriteAndWait(std::function<Result<T>(Connection&)> fn) {
+        std::promise<Result<T>> p;
+        auto f = p.get_future();
+        Write<T>(std::move(fn), [&p](Result<T> r) { p.set_value(std::move(r)); });
+        return f.get();
+    }
+    template <typename T>
+    Result<T> ReadAndWait(std::function<Result<T>(Connection&)> fn) {
+        std::promise<Result<T>> p;
+        auto f = p.get_future();
+        Read<T>(std::move(fn), [&p](Result<T> r) { p.set_value(std::move(r)); });
+        return f.get();
     }
 
     // Stops accepting work, finishes everything queued, checkpoints the WAL and closes. Idempotent.
