@@ -1,5 +1,8 @@
 #include "api/conversation_service.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <ctime>
 
@@ -33,8 +36,10 @@ json::array QuickRepliesJson(const dialogue::BotMessage& m) {
 }  // namespace
 
 ConversationService::ConversationService(storage::ConversationStore& store, const dialogue::PipelineHolder& pipelines,
-                                         Hub& hub, const CustomerTokenVerifier& tokens)
-    : store_(store), pipelines_(pipelines), hub_(hub), tokens_(tokens) {}
+                                         Hub& hub, const CustomerTokenVerifier& tokens, int workers)
+    : store_(store), pipelines_(pipelines), hub_(hub), tokens_(tokens), workers_(static_cast<std::size_t>(workers)) {}
+
+ConversationService::~ConversationService() { workers_.join(); }
 
 void ConversationService::Remember(const std::string& id, CachedAuth auth) {
     std::lock_guard lock(cache_mu_);
@@ -110,10 +115,34 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     if (!pipeline) co_return Error{ErrorCode::kUnavailable, "the bot is starting; try again shortly"};
     auto guard = co_await turn_locks_.Lock(conv.id);
 
-    // The bot answers first (it takes microseconds); the customer message and the replies are then
-    // committed together, so a turn is never half stored and costs one group commit.
-    dialogue::TurnInput input{conv.id, conv.channel, conv.language, text};
+    // A retry of a stored message gets the stored answer; the bot does not run again (a retried "freeze my
+    // card" must not act twice).
+    if (!client_message_id.empty()) {
+        auto stored = co_await Await<storage::AppendOutcome>(
+            [&](auto done) { store_.FindTurn(conv.id, client_message_id, std::move(done)); });
+        if (stored) {
+            if (stored->message.text != text) {
+                co_return Error{ErrorCode::kConflict, "client_message_id was already used for a different message"};
+            }
+            if (on_stored) on_stored(stored->message, true);
+            co_return PostedMessage{std::move(stored->message), std::move(stored->replies), true};
+        }
+        if (stored.error().code != ErrorCode::kNotFound) co_return stored.error();
+    }
+    auto record = co_await Await<storage::ConversationRecord>(
+        [&](auto done) { store_.GetConversation(conv.id, std::move(done)); });
+    if (!record) co_return record.error();
+    if (record->status != "open") co_return Error{ErrorCode::kConversationEnded, "the conversation has ended"};
+
+    // The bot answers first, on a worker thread (a flow may wait on the core bank); the customer message, the
+    // replies and the new dialogue state are then committed together, so a turn is never half stored.
+    const std::string customer = conv.customer_ref.value_or("");
+    dialogue::TurnInput input{conv.id,       conv.channel, conv.language,     text,
+                              record->state, customer,     client_message_id, {}};
+    auto io = co_await boost::asio::this_coro::executor;
+    co_await boost::asio::post(workers_, boost::asio::use_awaitable);
     dialogue::TurnResult turn = pipeline->Run(input);
+    co_await boost::asio::post(io, boost::asio::use_awaitable);
     json::array top;
     for (const auto& [intent, confidence] : turn.understanding.top) {
         top.push_back(json::object{{"intent", intent}, {"confidence", confidence}});
@@ -128,6 +157,12 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
                                                             {"decision", turn.decision.knowledge.decision},
                                                             {"confidence", turn.decision.knowledge.confidence}})},
                       {"top", std::move(top)},
+                      {"flow", turn.decision.flow.empty() ? json::value(nullptr)
+                                                          : json::value(json::object{{"name", turn.decision.flow},
+                                                                                     {"step", turn.decision.step}})},
+                      {"bank_calls", json::value_from(turn.decision.bank_calls)},
+                      {"verified", turn.decision.verified},
+                      {"handoff", turn.decision.handoff},
                       {"entities", std::move(turn.understanding.entities)},
                       {"sentiment", json::object{{"label", turn.understanding.sentiment},
                                                  {"score", turn.understanding.sentiment_score},
@@ -136,7 +171,8 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     storage::NewMessage msg{NewId("msg_"), "customer", std::move(text), client_message_id,
                             std::nullopt,  "{}",       NowMillis()};
     auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
-        store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt, meta), std::move(done));
+        store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt, meta),
+                          std::move(turn.decision.state), std::move(done));
     });
     if (!appended) co_return appended.error();
     storage::AppendOutcome& out = appended.value();

@@ -5,6 +5,7 @@
 // one after another (KeyedMutex); different conversations proceed in parallel.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
@@ -50,9 +51,11 @@ struct PostedMessage {
 
 class ConversationService {
   public:
-    // `pipelines` may be empty while the bot loads: turns then fail with kUnavailable.
+    // `pipelines` may be empty while the bot loads: turns then fail with kUnavailable. The bot runs on
+    // `workers` threads, off the I/O threads: a flow may wait on the core bank.
     ConversationService(storage::ConversationStore& store, const dialogue::PipelineHolder& pipelines, Hub& hub,
-                        const CustomerTokenVerifier& tokens);
+                        const CustomerTokenVerifier& tokens, int workers = 4);
+    ~ConversationService();
 
     boost::asio::awaitable<Result<CreatedConversation>> Create(CreateConversationRequest request);
 
@@ -101,6 +104,7 @@ class ConversationService {
     const CustomerTokenVerifier& tokens_;
     KeyedMutex turn_locks_;
     UnansweredSink unanswered_;
+    boost::asio::thread_pool workers_;
 
     std::mutex cache_mu_;
     std::unordered_map<std::string, CachedAuth> auth_cache_;  // guarded by cache_mu_

@@ -4,9 +4,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/dialogue_setup.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "dialogue/rule_bot.hpp"
+#include "flow/flow_def.hpp"
+#include "flow/manager.hpp"
 #include "nlu/intent_model.hpp"
 #include "nlu/normalise.hpp"
 #include "nlu/sentiment.hpp"
@@ -16,7 +19,7 @@ namespace kefu::app {
 namespace fs = std::filesystem;
 
 Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Normaliser> normaliser,
-                          std::shared_ptr<const dialogue::Knowledge> knowledge) {
+                          std::shared_ptr<const dialogue::Knowledge> knowledge, const DialogueRuntime* runtime) {
     LoadedBot bot;
     std::shared_ptr<const nlu::IntentModel> model;
     const fs::path data = fs::path(config.bot.pack) / "nlu" / "intents.yaml";
@@ -64,9 +67,20 @@ Result<LoadedBot> LoadBot(const Config& config, std::shared_ptr<const nlu::Norma
         sentiment = std::move(analyzer.value());
     }
     bot.model = model;
-    auto pipeline = dialogue::BuildRulePipeline(config.bot.pack, {normaliser, model, sentiment}, std::move(knowledge));
-    if (!pipeline) return pipeline.error();
-    bot.pipeline = std::move(pipeline.value());
+    auto stages = dialogue::BuildRuleStages(config.bot.pack, {normaliser, model, sentiment}, std::move(knowledge));
+    if (!stages) return stages.error();
+    std::shared_ptr<const dialogue::Policy> policy = stages->policy;
+    const fs::path flows_dir = fs::path(config.bot.pack) / "flows";
+    if (runtime != nullptr && fs::is_directory(flows_dir)) {
+        auto flows = flow::LoadFlows(flows_dir.string());
+        if (!flows) return flows.error();
+        bot.flows = flows.value()->flows.size();
+        flow::ManagerParts parts{flows.value(),  runtime->bank,     runtime->sandbox_sms, runtime->guard,
+                                 stages->policy, stages->responder, runtime->options};
+        policy = std::make_shared<flow::FlowPolicy>(std::move(parts));
+    }
+    bot.pipeline =
+        std::make_shared<dialogue::Pipeline>(stages->normaliser, stages->understander, policy, stages->responder);
     return bot;
 }
 

@@ -4,6 +4,7 @@
 
 #include "app/bot_loader.hpp"
 #include "app/commands.hpp"
+#include "app/dialogue_setup.hpp"
 #include "app/kb_setup.hpp"
 #include "nlu/normalise.hpp"
 
@@ -37,8 +38,13 @@ int RunChat(const Config& config, const std::string& language, std::istream& in,
         std::cerr << "kefu: cannot seed the knowledge base: " << seeded.error().message << "\n";
         return 2;
     }
+    auto runtime = SetUpDialogue(config, *db);
+    if (!runtime) {
+        std::cerr << "kefu: " << runtime.error().message << "\n";
+        return 2;
+    }
     kb::KbService knowledge(*db, norm, KbServiceOptions(config));
-    auto bot = LoadBot(config, norm, knowledge.knowledge());
+    auto bot = LoadBot(config, norm, knowledge.knowledge(), &runtime.value());
     if (!bot) {
         std::cerr << "kefu: cannot load the bot pack: " << bot.error().message << "\n";
         return 1;
@@ -51,6 +57,8 @@ int RunChat(const Config& config, const std::string& language, std::istream& in,
     dialogue::BotMessage last = pipeline.Welcome(language);
     Print(out, last);
     std::string line;
+    std::string state;  // the dialogue state between turns, as the server keeps it in the database
+    int turns = 0;
     while (out << "you> " << std::flush, std::getline(in, line)) {
         if (line.empty()) continue;
         // A number picks one of the last message's quick replies.
@@ -58,11 +66,20 @@ int RunChat(const Config& config, const std::string& language, std::istream& in,
             auto idx = static_cast<std::size_t>(std::stoi(line));
             if (idx >= 1 && idx <= last.quick_replies.size()) line = last.quick_replies[idx - 1].payload;
         }
-        dialogue::TurnInput input{"terminal", "cli", language, line};
+        dialogue::TurnInput input{"terminal", "cli", language, line, state, {}, std::to_string(++turns), {}};
         auto turn = pipeline.Run(input);
+        if (turn.decision.state) state = *turn.decision.state;
         for (const auto& m : turn.replies) {
             Print(out, m);
             last = m;
+        }
+        // The sandbox has no real SMS gateway: show the code it "sent", as a phone would.
+        if (runtime->sandbox_sms && runtime->bank) {
+            for (const auto& e : turn.understanding.raw_entities) {
+                if (e.type != "phone" || !e.value.contains("e164")) continue;
+                std::string sms = runtime->sandbox_sms->Last(std::string(e.value.at("e164").as_string()));
+                if (!sms.empty()) out << "sms> " << sms << "\n";
+            }
         }
     }
     out << "\n";

@@ -50,6 +50,27 @@ struct Config {
         bool four_eyes = false;
         bool seed_from_pack = true;
     } kb;
+    struct Dialogue {
+        std::int64_t workers = 4;  // threads that run turns (flows may wait on the core bank)
+        std::int64_t verified_ttl_s = 900;
+        std::int64_t lock_after = 5;
+        std::int64_t lock_s = 900;
+        bool show_otp_in_log = false;
+    } dialogue;
+    struct Bank {
+        std::string adapter = "sandbox";  // sandbox | http | none
+        std::string sandbox_file;         // "" = <pack>/bank/sandbox.yaml
+        std::string http_base_url;
+        std::int64_t http_timeout_ms = 3000;
+        std::int64_t http_retries = 2;
+        std::int64_t http_backoff_ms = 100;
+        std::int64_t http_breaker_failures = 5;
+        std::int64_t http_breaker_cooldown_ms = 30000;
+        std::string http_token_file;
+        std::string http_ca_file;
+        std::string http_cert_file;
+        std::string http_key_file;
+    } bank;
     struct Web {
         std::string root;
     } web;

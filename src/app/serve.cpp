@@ -11,6 +11,7 @@
 #include "api/routes.hpp"
 #include "app/bot_loader.hpp"
 #include "app/commands.hpp"
+#include "app/dialogue_setup.hpp"
 #include "app/kb_setup.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -32,9 +33,10 @@ namespace {
 // Loads the pack and the model into `pipelines`; gives the knowledge base the new model. On failure the
 // running bot stays as it was.
 bool ReloadBot(const Config& config, const std::shared_ptr<const nlu::Normaliser>& normaliser,
-               dialogue::PipelineHolder& pipelines, kb::KbService& knowledge, bool first) {
+               dialogue::PipelineHolder& pipelines, kb::KbService& knowledge, const DialogueRuntime& runtime,
+               bool first) {
     auto t0 = std::chrono::steady_clock::now();
-    auto bot = LoadBot(config, normaliser, knowledge.knowledge());
+    auto bot = LoadBot(config, normaliser, knowledge.knowledge(), &runtime);
     auto& reloads = metrics::Default();
     if (!bot) {
         reloads
@@ -59,6 +61,7 @@ bool ReloadBot(const Config& config, const std::shared_ptr<const nlu::Normaliser
     log::Info("bot loaded",
               {{"pack", config.bot.pack},
                {"intents", bot->intents},
+               {"flows", bot->flows},
                {"model", bot->model_path},
                {"trained", bot->trained},
                {"ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()}});
@@ -116,6 +119,12 @@ int RunServe(const Config& config) {
         db->Close();
         return 2;
     }
+    auto runtime = SetUpDialogue(config, *db);
+    if (!runtime) {
+        std::cerr << "kefu: " << runtime.error().message << "\n";
+        db->Close();
+        return 2;
+    }
     kb::KbService knowledge(*db, normaliser, KbServiceOptions(config));
     api::StaffAuth staff(*db);
 
@@ -123,7 +132,7 @@ int RunServe(const Config& config) {
     api::Hub hub;
     api::CustomerTokenVerifier tokens(token_secret);
     dialogue::PipelineHolder pipelines;
-    api::ConversationService conversations(*store, pipelines, hub, tokens);
+    api::ConversationService conversations(*store, pipelines, hub, tokens, static_cast<int>(config.dialogue.workers));
     conversations.SetUnansweredSink(
         [&knowledge](const api::ConversationRef& conv, const std::string& text, const dialogue::Decision& d) {
             kb::Gap gap;
@@ -167,7 +176,7 @@ int RunServe(const Config& config) {
     }
     server.Start();
     // /healthz answers from here on; /readyz once the bot (rules and intent model) is loaded.
-    if (!ReloadBot(config, normaliser, pipelines, knowledge, true)) {
+    if (!ReloadBot(config, normaliser, pipelines, knowledge, runtime.value(), true)) {
         server.Shutdown();
         knowledge.Stop();
         db->Close();
@@ -186,7 +195,7 @@ int RunServe(const Config& config) {
         if (sig != SIGHUP) break;
         // Reload the pack and the model; on failure the running bot stays as it was.
         log::Info("signal received", {{"signal", "SIGHUP"}});
-        ReloadBot(config, normaliser, pipelines, knowledge, false);
+        ReloadBot(config, normaliser, pipelines, knowledge, runtime.value(), false);
     }
     log::Info("signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     ready.store(false);

@@ -68,7 +68,7 @@ struct Account {
     std::string id;
     std::string number;  // full number: sensitive
     std::string last4;
-    std::string type;    // savings | current | fixed_deposit
+    std::string type;  // savings | current | fixed_deposit
     Money balance;
     std::string status;  // active | dormant | closed
     std::string opened;  // YYYY-MM-DD
@@ -91,10 +91,10 @@ struct Card {
 
 struct Transaction {
     std::string id;
-    std::string account_id;  // the account posted to ("" for a credit card transaction)
-    std::string card_id;     // "" when not a card transaction
-    std::string time;        // local ISO date-time, YYYY-MM-DDTHH:MM:SS
-    Money amount;            // negative for debits, in the posted currency
+    std::string account_id;         // the account posted to ("" for a credit card transaction)
+    std::string card_id;            // "" when not a card transaction
+    std::string time;               // local ISO date-time, YYYY-MM-DDTHH:MM:SS
+    Money amount;                   // negative for debits, in the posted currency
     std::optional<Money> original;  // the merchant's amount when another currency
     std::string kind;               // card | income | transfer | transfer_return | fee
     std::string merchant_id;        // "" unless a card transaction
@@ -136,7 +136,7 @@ struct CardActionResult {
     // done | already (nothing to do: already frozen / active / blocked) | not_allowed (e.g. unfreeze a lost
     // card, or freeze an expired one)
     std::string outcome;
-    Card card;  // the card after the action
+    Card card;                          // the card after the action
     std::string replacement_reference;  // report_lost with a replacement: its order reference
 };
 

@@ -6,9 +6,12 @@
 #include <boost/json/array.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "nlu/entities.hpp"
 
 namespace kefu::dialogue {
 
@@ -27,6 +30,14 @@ struct TurnInput {
     std::string_view channel;
     std::string_view language;  // the conversation's language (zh | en)
     std::string_view text;      // the customer's text as typed
+    // The dialogue state stored after the previous turn (JSON object; "" or "{}" for a new conversation).
+    std::string_view state;
+    // The customer the channel vouches for (a signed app token), or "": trusted without further verification.
+    std::string_view customer_ref;
+    // The client's message id (makes retried bank operations idempotent), or "".
+    std::string_view message_id;
+    // ISO-8601 local time that relative dates resolve against; "" means now. Stories pin it.
+    std::string_view reference_time;
 };
 
 }  // namespace kefu::dialogue
@@ -43,13 +54,16 @@ struct NormalisedText {
 };
 
 struct Understanding {
-    std::string intent;                               // "" when nothing matched; "out_of_scope" when the model says so
-    double confidence = 0;                            // 0..1, calibrated when it comes from the model
-    std::string language;                             // zh | en | mixed
+    std::string text;       // the normalised text (NFKC, lower case, Simplified Chinese) the intent was read from
+    std::string intent;     // "" when nothing matched; "out_of_scope" when the model says so
+    double confidence = 0;  // 0..1, calibrated when it comes from the model
+    std::string language;   // zh | en | mixed
     std::vector<std::pair<std::string, double>> top;  // the best intents and their confidences
     boost::json::array entities;                      // entities found (sensitive values masked)
-    std::string sentiment = "neutral";                // negative | neutral | positive
-    double sentiment_score = 0;                       // -1..1
+    // The same entities unmasked, for the dialogue manager only (card tails, phones, dates). Never log them.
+    std::vector<nlu::Entity> raw_entities;
+    std::string sentiment = "neutral";  // negative | neutral | positive
+    double sentiment_score = 0;         // -1..1
     bool anger = false;
     bool urgency = false;
 };
@@ -63,8 +77,6 @@ struct KnowledgeResult {
     std::vector<std::pair<std::string, std::string>> top;  // (entry id, standard question), best first
 };
 
-struct Understanding;
-
 // The knowledge base as the policy sees it. Implementations are thread-safe.
 class Knowledge {
   public:
@@ -76,12 +88,22 @@ class Knowledge {
 
 // What the policy decided to do this turn.
 struct Decision {
-    std::string action;  // "reply" (the intent's reply) | "kb_answer" | "kb_clarify" | "fallback"
+    // "reply" (the intent's reply) | "kb_answer" | "kb_clarify" | "fallback" | "flow" (a business flow spoke)
+    std::string action;
     std::string intent;
     std::string reply_language;  // zh | en
     KnowledgeResult knowledge;   // what the knowledge base offered (decision "fallback" when none)
     // True when the bot could not answer: the turn is worth an editor's look (unanswered-question mining).
     bool unanswered = false;
+    // Set by the dialogue manager: the replies it composed (the responder is skipped), the state to store
+    // with the turn (nullopt = unchanged), and what happened, for the transcript and stories.
+    std::vector<BotMessage> messages;
+    std::optional<std::string> state;
+    std::string flow;                     // the active flow after this turn, or ""
+    std::string step;                     // its step (slot or step id), or ""
+    std::vector<std::string> bank_calls;  // core-banking operations made this turn, with their outcome
+    bool verified = false;                // the conversation's customer is verified after this turn
+    bool handoff = false;                 // the customer should be handed to a person
 };
 
 struct TurnResult {
@@ -99,7 +121,8 @@ class Normaliser {
 class Understander {
   public:
     virtual ~Understander() = default;
-    virtual Understanding Understand(const NormalisedText& text) const = 0;
+    // `reference_time`: ISO-8601 local time that relative dates resolve against ("" = now).
+    virtual Understanding Understand(const NormalisedText& text, std::string_view reference_time) const = 0;
 };
 
 class Policy {
@@ -117,17 +140,17 @@ class Responder {
 
 class Pipeline {
   public:
-    Pipeline(std::unique_ptr<Normaliser> normaliser, std::unique_ptr<Understander> understander,
-             std::unique_ptr<Policy> policy, std::unique_ptr<Responder> responder);
+    Pipeline(std::shared_ptr<const Normaliser> normaliser, std::shared_ptr<const Understander> understander,
+             std::shared_ptr<const Policy> policy, std::shared_ptr<const Responder> responder);
 
     TurnResult Run(const TurnInput& input) const;
     BotMessage Welcome(std::string_view language) const { return responder_->Welcome(language); }
 
   private:
-    std::unique_ptr<Normaliser> normaliser_;
-    std::unique_ptr<Understander> understander_;
-    std::unique_ptr<Policy> policy_;
-    std::unique_ptr<Responder> responder_;
+    std::shared_ptr<const Normaliser> normaliser_;
+    std::shared_ptr<const Understander> understander_;
+    std::shared_ptr<const Policy> policy_;
+    std::shared_ptr<const Responder> responder_;
 };
 
 }  // namespace kefu::dialogue

@@ -72,7 +72,7 @@ class KeywordUnderstander final : public Understander {
   public:
     explicit KeywordUnderstander(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
 
-    Understanding Understand(const NormalisedText& text) const override {
+    Understanding Understand(const NormalisedText& text, std::string_view /*reference_time*/) const override {
         Understanding u;
         u.language = text.language;
         std::size_t best = 0;
@@ -183,19 +183,21 @@ class ModelUnderstander final : public Understander {
                       std::shared_ptr<const nlu::SentimentAnalyzer> sentiment, std::shared_ptr<const RuleSet> rules)
         : model_(std::move(model)), sentiment_(std::move(sentiment)), keywords_(std::move(rules)) {}
 
-    Understanding Understand(const NormalisedText& text) const override {
-        if (!text.nlu) return keywords_.Understand(text);
+    Understanding Understand(const NormalisedText& text, std::string_view reference_time) const override {
+        if (!text.nlu) return keywords_.Understand(text, reference_time);
         Understanding u;
         u.language = text.language;
         auto p = model_->Predict(*text.nlu, 3);
         u.intent = p.intent;
         u.confidence = p.confidence;
         for (const auto& t : p.top) u.top.emplace_back(t.intent, t.confidence);
-        auto entities = extractor_.Extract(*text.nlu, {LocalIsoNow()});
+        auto entities =
+            extractor_.Extract(*text.nlu, {reference_time.empty() ? LocalIsoNow() : std::string(reference_time)});
         if (entities) {
             boost::json::array a;
             for (const auto& e : entities.value()) a.push_back(nlu::ToJson(e));
             u.entities = std::move(a);
+            u.raw_entities = std::move(entities.value());
         }
         if (sentiment_) {
             nlu::Sentiment st = sentiment_->Analyze(*text.nlu);
@@ -312,14 +314,14 @@ NormalisedText BasicNormaliser::Normalise(std::string_view text) const {
     return out;
 }
 
-Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu,
-                                                    std::shared_ptr<const Knowledge> knowledge) {
+Result<PipelineStages> BuildRuleStages(const std::string& pack_dir, const NluComponents& nlu,
+                                       std::shared_ptr<const Knowledge> knowledge) {
     const auto& normaliser = nlu.normaliser;
     const auto& model = nlu.model;
     const std::string file = (std::filesystem::path(pack_dir) / "bot" / "rules.yaml").string();
     if (!std::filesystem::exists(file)) return Error{ErrorCode::kNotFound, file + ": not found"};
     // One normaliser serves the rules' keywords and then the pipeline, so both match the same form.
-    std::unique_ptr<Normaliser> normalise;
+    std::shared_ptr<Normaliser> normalise;
     if (normaliser) {
         normalise = std::make_unique<NluNormaliser>(normaliser);
     } else {
@@ -361,15 +363,23 @@ Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir,
     } catch (const std::exception& e) {
         return Error{ErrorCode::kInvalidArgument, e.what()};
     }
-    std::unique_ptr<Understander> understand;
+    PipelineStages stages;
     if (model) {
-        understand = std::make_unique<ModelUnderstander>(model, nlu.sentiment, rules);
+        stages.understander = std::make_shared<ModelUnderstander>(model, nlu.sentiment, rules);
     } else {
-        understand = std::make_unique<KeywordUnderstander>(rules);
+        stages.understander = std::make_shared<KeywordUnderstander>(rules);
     }
-    return std::make_unique<Pipeline>(std::move(normalise), std::move(understand),
-                                      std::make_unique<RulePolicy>(rules, std::move(knowledge)),
-                                      std::make_unique<TemplateResponder>(rules));
+    stages.normaliser = std::move(normalise);
+    stages.policy = std::make_shared<RulePolicy>(rules, std::move(knowledge));
+    stages.responder = std::make_shared<TemplateResponder>(rules);
+    return stages;
+}
+
+Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu,
+                                                    std::shared_ptr<const Knowledge> knowledge) {
+    auto stages = BuildRuleStages(pack_dir, nlu, std::move(knowledge));
+    if (!stages) return stages.error();
+    return std::make_unique<Pipeline>(stages->normaliser, stages->understander, stages->policy, stages->responder);
 }
 
 }  // namespace kefu::dialogue

@@ -33,6 +33,16 @@ struct NluComponents {
     std::shared_ptr<const nlu::SentimentAnalyzer> sentiment;
 };
 
+// The stages of a pipeline, for a dialogue manager that wraps the rules' policy and responder.
+struct PipelineStages {
+    std::shared_ptr<const Normaliser> normaliser;
+    std::shared_ptr<const Understander> understander;
+    std::shared_ptr<const Policy> policy;
+    std::shared_ptr<const Responder> responder;
+};
+Result<PipelineStages> BuildRuleStages(const std::string& pack_dir, const NluComponents& nlu = {},
+                                       std::shared_ptr<const Knowledge> knowledge = nullptr);
+
 // `knowledge` (may be null) answers FAQs between the rules (see RulePolicy in rule_bot.cpp).
 Result<std::unique_ptr<Pipeline>> BuildRulePipeline(const std::string& pack_dir, const NluComponents& nlu = {},
                                                     std::shared_ptr<const Knowledge> knowledge = nullptr);

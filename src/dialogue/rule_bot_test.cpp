@@ -19,7 +19,7 @@ const Pipeline& DemoPipeline() {
 }
 
 TurnResult Say(std::string_view text, std::string_view lang = "zh") {
-    return DemoPipeline().Run(TurnInput{"cv_test", "web", lang, text});
+    return DemoPipeline().Run(TurnInput{"cv_test", "web", lang, text, {}, {}, {}, {}});
 }
 
 TEST(BasicNormaliser, FoldsWidthCaseAndSpace) {
@@ -84,13 +84,13 @@ TEST(RuleBot, WithTheModelUnderstandsTraditionalAndMixedText) {
         std::move(nlu::IntentModel::Train(examples.value(), *norm, o).value());
     auto pipeline = BuildRulePipeline(pack, {norm, model, nullptr});
     ASSERT_TRUE(pipeline.ok()) << pipeline.error().message;
-    auto lost = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "我的銀行卡遺失了"});
+    auto lost = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "我的銀行卡遺失了", {}, {}, {}, {}});
     EXPECT_EQ(lost.understanding.intent, "card_lost");
     EXPECT_EQ(lost.decision.action, "reply");
-    auto mixed = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "帮我查一下我的account balance"});
+    auto mixed = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "帮我查一下我的account balance", {}, {}, {}, {}});
     EXPECT_EQ(mixed.understanding.language, "mixed");
     EXPECT_EQ(mixed.understanding.intent, "check_balance");
-    auto money = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "转账5000元给我妈"});
+    auto money = pipeline.value()->Run(TurnInput{"cv", "web", "zh", "转账5000元给我妈", {}, {}, {}, {}});
     const std::string entities = boost::json::serialize(money.understanding.entities);
     EXPECT_NE(entities.find("\"money\""), std::string::npos) << entities;
     EXPECT_FALSE(lost.understanding.top.empty());

@@ -28,6 +28,7 @@ struct ConversationRecord {
     UnixMillis updated_at = 0;
     std::optional<UnixMillis> ended_at;
     std::int64_t last_seq = 0;
+    std::string state = "{}";  // the dialogue manager's state (JSON object), written with each turn
 };
 
 struct MessageRecord {
@@ -82,11 +83,15 @@ class ConversationStore {
     // kConflict if the id was used with a different text; kConversationEnded if the conversation ended.
     virtual void AppendCustomerMessage(std::string conversation_id, NewMessage message,
                                        Callback<AppendOutcome> done) = 0;
-    // Appends a whole turn in one transaction: the customer message and the replies to it (their in_reply_to
-    // is set to the customer message's seq). Idempotent like AppendCustomerMessage: for a duplicate nothing
-    // is written and the original message and its replies are returned.
+    // Appends a whole turn in one transaction: the customer message, the replies to it (their in_reply_to
+    // is set to the customer message's seq) and, when given, the conversation's new dialogue state. So a
+    // restart resumes exactly after the last acknowledged turn. Idempotent like AppendCustomerMessage: for a
+    // duplicate nothing is written and the original message and its replies are returned.
     virtual void AppendTurn(std::string conversation_id, NewMessage customer, std::vector<NewMessage> replies,
-                            Callback<AppendOutcome> done) = 0;
+                            std::optional<std::string> state, Callback<AppendOutcome> done) = 0;
+    // The turn stored for this client_message_id (the customer message and its replies), or kNotFound. Lets a
+    // retry be answered without running the bot again: a retried "freeze my card" must not act twice.
+    virtual void FindTurn(std::string conversation_id, std::string client_message_id, Callback<AppendOutcome> done) = 0;
     // Appends bot, agent or system messages in order, assigning consecutive seqs.
     virtual void AppendMessages(std::string conversation_id, std::vector<NewMessage> messages,
                                 Callback<std::vector<MessageRecord>> done) = 0;

@@ -5,7 +5,7 @@ namespace kefu::storage::sqlite {
 namespace {
 
 constexpr std::string_view kConversationColumns =
-    "id, token_hash, channel, language, customer_ref, status, created_at, updated_at, ended_at, last_seq";
+    "id, token_hash, channel, language, customer_ref, status, created_at, updated_at, ended_at, last_seq, state";
 constexpr std::string_view kMessageColumns =
     "id, conversation_id, seq, role, text, client_message_id, in_reply_to, meta, created_at";
 
@@ -21,6 +21,7 @@ ConversationRecord ReadConversation(const Statement& s) {
     r.updated_at = s.Int(7);
     r.ended_at = s.OptInt(8);
     r.last_seq = s.Int(9);
+    r.state = s.Text(10);
     return r;
 }
 
@@ -58,6 +59,23 @@ std::vector<MessageRecord> LoadReplies(Connection& c, const std::string& convers
     std::vector<MessageRecord> out;
     while (s.Step()) out.push_back(ReadMessage(s));
     s.Reset();
+    return out;
+}
+
+// The stored customer message with this client id and the replies to it, if any.
+std::optional<AppendOutcome> LoadTurn(Connection& c, const std::string& conversation_id,
+                                      const std::string& client_message_id) {
+    static const std::string kSql =
+        "SELECT " + std::string(kMessageColumns) + " FROM messages WHERE conversation_id = ? AND client_message_id = ?";
+    auto& s = c.Prepare(kSql);
+    s.Bind(1, conversation_id).Bind(2, client_message_id);
+    if (!s.Step()) {
+        s.Reset();
+        return std::nullopt;
+    }
+    AppendOutcome out{ReadMessage(s), true, {}};
+    s.Reset();
+    out.replies = LoadReplies(c, conversation_id, out.message.seq);
     return out;
 }
 
@@ -121,33 +139,34 @@ class SqliteConversationStore final : public ConversationStore {
     }
 
     void AppendCustomerMessage(std::string conversation_id, NewMessage message, Callback<AppendOutcome> done) override {
-        AppendTurn(std::move(conversation_id), std::move(message), {}, std::move(done));
+        AppendTurn(std::move(conversation_id), std::move(message), {}, std::nullopt, std::move(done));
+    }
+
+    void FindTurn(std::string conversation_id, std::string client_message_id, Callback<AppendOutcome> done) override {
+        db_.Read<AppendOutcome>(
+            [conversation_id = std::move(conversation_id),
+             client_message_id = std::move(client_message_id)](Connection& c) -> Result<AppendOutcome> {
+                if (auto out = LoadTurn(c, conversation_id, client_message_id)) return *std::move(out);
+                return Error{ErrorCode::kNotFound, "no such message"};
+            },
+            std::move(done));
     }
 
     void AppendTurn(std::string conversation_id, NewMessage message, std::vector<NewMessage> replies,
-                    Callback<AppendOutcome> done) override {
+                    std::optional<std::string> state, Callback<AppendOutcome> done) override {
         db_.Write<AppendOutcome>(
-            [conversation_id = std::move(conversation_id), message = std::move(message),
-             replies = std::move(replies)](Connection& c) -> Result<AppendOutcome> {
+            [conversation_id = std::move(conversation_id), message = std::move(message), replies = std::move(replies),
+             state = std::move(state)](Connection& c) -> Result<AppendOutcome> {
                 auto conv = LoadConversation(c, conversation_id);
                 if (!conv) return conv.error();
                 if (message.client_message_id) {
-                    static const std::string kSql =
-                        "SELECT " + std::string(kMessageColumns) +
-                        " FROM messages WHERE conversation_id = ? AND client_message_id = ?";
-                    auto& s = c.Prepare(kSql);
-                    s.Bind(1, conversation_id).Bind(2, *message.client_message_id);
-                    if (s.Step()) {
-                        AppendOutcome out{ReadMessage(s), true, {}};
-                        s.Reset();
-                        if (out.message.text != message.text) {
+                    if (auto out = LoadTurn(c, conversation_id, *message.client_message_id)) {
+                        if (out->message.text != message.text) {
                             return Error{ErrorCode::kConflict,
                                          "client_message_id was already used for a different message"};
                         }
-                        out.replies = LoadReplies(c, conversation_id, out.message.seq);
-                        return out;
+                        return *std::move(out);
                     }
-                    s.Reset();
                 }
                 if (conv->status != "open") return Error{ErrorCode::kConversationEnded, "the conversation has ended"};
                 AppendOutcome out{InsertMessage(c, conversation_id, message), false, {}};
@@ -155,6 +174,11 @@ class SqliteConversationStore final : public ConversationStore {
                     r.in_reply_to = out.message.seq;
                     out.replies.push_back(InsertMessage(c, conversation_id, r));
                 }
+                if (state)
+                    c.Prepare("UPDATE conversations SET state = ? WHERE id = ?")
+                        .Bind(1, *state)
+                        .Bind(2, conversation_id)
+                        .Run();
                 return out;
             },
             std::move(done));
