@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/stories.hpp"
 #include "app/config.hpp"
 #include "app/kb_command.hpp"
 #include "app/nlu_command.hpp"
@@ -166,6 +167,21 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"agent", "supervisor", "kb_editor", "analyst", "admin"}));
     staff_flags.AddTo(staff_add);
 
+    // kefu stories [FILES...] / kefu flows check
+    ConfigFlags stories_flags;
+    kefu::app::StoryOptions story_options;
+    auto* stories = app.add_subcommand("stories", "Run conversation stories against the pack and a fresh sandbox bank.");
+    stories->add_option("files", story_options.files, "Story files (default: <pack>/stories/*.yaml)")
+        ->check(CLI::ExistingFile);
+    stories->add_option("--filter", story_options.filter, "Only stories whose name contains this");
+    stories->add_flag("-v,--verbose", story_options.verbose, "Print every transcript");
+    stories_flags.AddTo(stories);
+    auto* flows = app.add_subcommand("flows", "Business flows of the pack.");
+    flows->require_subcommand(1);
+    ConfigFlags flows_flags;
+    auto* flows_check = flows->add_subcommand("check", "Load <pack>/flows and report every problem with file:line.");
+    flows_flags.AddTo(flows_check);
+
     if (argc >= 2 && argv[1][0] != '-') {
         std::string first = argv[1];
         bool known = false;
@@ -212,6 +228,13 @@ int main(int argc, char** argv) {
     if (staff_add->parsed()) {
         return with_config(staff_flags, staff_add,
                            [&](const Config& c) { return kefu::app::StaffAdd(c, staff_name, staff_role); });
+    }
+    if (stories->parsed()) {
+        return with_config(stories_flags, stories,
+                           [&](const Config& c) { return kefu::app::StoriesCommand(c, story_options); });
+    }
+    if (flows_check->parsed()) {
+        return with_config(flows_flags, flows_check, [&](const Config& c) { return kefu::app::FlowsCheck(c); });
     }
     if (nlu_train->parsed()) return kefu::app::NluTrain(nlu_data, nlu_model, nlu_c);
     if (nlu_eval->parsed()) return kefu::app::NluEval(nlu_model, nlu_data, nlu_json, nlu_threshold);

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "banking/sandbox_bank.hpp"
@@ -35,6 +34,17 @@ std::vector<const SandboxTransaction*> TransactionsOf(const SandboxData& d, std:
         if (t.customer_id == customer) out.push_back(&t);
     }
     return out;
+}
+
+// True iff `s` has the shape of `pattern`, where '9' stands for any digit and every other character for itself.
+// (std::regex trips a false -Wmaybe-uninitialized in GCC 12's sanitizer builds.)
+bool Shaped(std::string_view s, std::string_view pattern) {
+    if (s.size() != pattern.size()) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        bool ok = pattern[i] == '9' ? (s[i] >= '0' && s[i] <= '9') : s[i] == pattern[i];
+        if (!ok) return false;
+    }
+    return true;
 }
 
 std::string Describe(const Transaction& t) {
@@ -90,7 +100,7 @@ TEST(SandboxLoader, TransactionsCoverExactlySixMonths) {
         std::string day = t.transaction.time.substr(0, 10);
         EXPECT_GE(day, "2026-05-24") << t.transaction.id;
         EXPECT_LE(day, "2026-11-23") << t.transaction.id;
-        EXPECT_TRUE(std::regex_match(t.transaction.time, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)")));
+        EXPECT_TRUE(Shaped(t.transaction.time, "9999-99-99T99:99:99")) << t.transaction.time;
         earliest = std::min(earliest, day);
         latest = std::max(latest, day);
     }
@@ -737,7 +747,7 @@ TEST_F(SandboxBankTest, ComplaintsGetUniqueReferences) {
     ComplaintRequest req{"fees", "I was charged twice for one hotel", "web", "cv_abc", "en"};
     auto first = bank_->CreateComplaint(ctx_, "c1010", req);
     ASSERT_TRUE(first.ok());
-    EXPECT_TRUE(std::regex_match(first->reference, std::regex(R"(CMP-\d{8}-\d{6})"))) << first->reference;
+    EXPECT_TRUE(Shaped(first->reference, "CMP-99999999-999999")) << first->reference;
     EXPECT_EQ(first->reference, "CMP-20261123-000001");
     EXPECT_EQ(first->status, "received");
     EXPECT_EQ(first->created_at, kNow);

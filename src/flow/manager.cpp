@@ -371,7 +371,7 @@ class Session {
         st_.flow = flow::ActiveFlow{};
         st_.flow->name = def.name;
         st_.flow->slots = std::move(carried);
-        st_.flow->vars["_utterance"] = u_.text;
+        st_.flow->vars["_utterance"] = std::string(in_.text);  // for card/account slots once verified
         d_.intent = u_.intent;
         for (const auto& [name, slot] : def.slots) {
             if (IsBankSlot(slot.type) || st_.flow->slots.contains(name)) continue;
@@ -401,9 +401,13 @@ class Session {
     void PrefillFromStart() {
         const auto* u = st_.flow->vars.if_contains("_utterance");
         dialogue::Understanding first;
-        first.text = u && u->is_string() ? std::string(u->get_string()) : std::string();
+        std::string original = u && u->is_string() ? std::string(u->get_string()) : std::string();
+        first.text = original;  // matched like normalised text: ASCII lower case
+        std::transform(first.text.begin(), first.text.end(), first.text.begin(),
+                       [](unsigned char c) { return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c); });
         Turn t(in_, first, *p_.flows, p_.bank.get(), turn_.language, turn_.today);
         t.customer = turn_.customer;
+        t.text = original;
         PrefillBankSlots(t);
         for (auto& c : t.calls) turn_.calls.push_back(std::move(c));
     }

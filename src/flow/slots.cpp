@@ -213,7 +213,7 @@ SlotAnswer ResolveTransferRef(Turn& t) {
         }
     }
     // The demo bank's references ("TR20261118000123"): two letters and fourteen digits.
-    std::string_view text = t.input.text;
+    std::string_view text = t.text;
     for (std::size_t i = 0; i + 16 <= text.size(); ++i) {
         if (std::toupper(static_cast<unsigned char>(text[i])) != 'T' ||
             std::toupper(static_cast<unsigned char>(text[i + 1])) != 'R') {
@@ -267,7 +267,7 @@ std::optional<std::string> FindLast4(const Turn& t) {
         }
     }
     // A bare four-digit group outside dates, amounts, phones and other entities ("1282，1988年4月12日").
-    std::string text(t.input.text);
+    std::string text = t.text;
     for (const auto& e : t.u.raw_entities) {
         for (auto pos = text.find(e.text); !e.text.empty() && pos != std::string::npos; pos = text.find(e.text)) {
             text.replace(pos, e.text.size(), " ");
@@ -331,8 +331,7 @@ SlotAnswer ResolveSlot(const SlotDef& s, Turn& t, const json::value* current, bo
         return a;
     }
     if (s.type == "text" && prompted) {
-        std::string text(t.input.text);
-        if (text.size() >= 4) a.value = json::string(text);
+        if (t.text.size() >= 4) a.value = json::string(t.text);
     }
     return a;
 }

@@ -12,7 +12,13 @@ namespace chr = std::chrono;
 
 Turn::Turn(const dialogue::TurnInput& in, const dialogue::Understanding& understanding, const FlowSet& f,
            banking::CoreBank* b, std::string lang, std::string date)
-    : input(in), u(understanding), flows(f), bank(b), language(std::move(lang)), today(std::move(date)) {}
+    : input(in),
+      u(understanding),
+      flows(f),
+      bank(b),
+      language(std::move(lang)),
+      today(std::move(date)),
+      text(in.text) {}
 
 banking::CallContext Turn::Call(bool write, std::string_view op) const {
     banking::CallContext c;

@@ -24,6 +24,7 @@ class Turn {
     std::string language;     // of the reply: zh | en
     std::string today;        // YYYY-MM-DD, the customer's local date
     std::string customer;     // the verified customer, "" before verification
+    std::string text;         // the customer's text as typed (input.text, or the message that started a flow)
     std::vector<std::string> calls;  // "freeze_card:done", for the transcript and stories
 
     banking::CallContext Call(bool write, std::string_view op) const;
