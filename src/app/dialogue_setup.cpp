@@ -24,7 +24,8 @@ Result<std::string> BankToken(const Config& config) {
     if (const char* env = std::getenv("KEFU_BANK_TOKEN"); env && *env) return std::string(env);
     if (config.bank.http_token_file.empty()) return std::string();
     std::ifstream in(config.bank.http_token_file);
-    if (!in) return Error{ErrorCode::kInvalidArgument, "bank.http_token_file: cannot read " + config.bank.http_token_file};
+    if (!in)
+        return Error{ErrorCode::kInvalidArgument, "bank.http_token_file: cannot read " + config.bank.http_token_file};
     std::stringstream ss;
     ss << in.rdbuf();
     std::string token = ss.str();

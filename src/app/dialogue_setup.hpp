@@ -15,8 +15,8 @@
 namespace kefu::app {
 
 struct DialogueRuntime {
-    std::shared_ptr<banking::CoreBank> bank;           // null when bank.adapter = none
-    std::shared_ptr<flow::SandboxSms> sandbox_sms;     // the sandbox's SMS outbox
+    std::shared_ptr<banking::CoreBank> bank;        // null when bank.adapter = none
+    std::shared_ptr<flow::SandboxSms> sandbox_sms;  // the sandbox's SMS outbox
     std::shared_ptr<flow::CustomerGuard> guard;
     flow::ManagerOptions options;
 };

@@ -4,10 +4,10 @@
 #include <iostream>
 
 #include "app/commands.hpp"
-#include "app/stories.hpp"
 #include "app/config.hpp"
 #include "app/kb_command.hpp"
 #include "app/nlu_command.hpp"
+#include "app/stories.hpp"
 
 #ifndef KEFU_VERSION
 #define KEFU_VERSION "0.0.0"
@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
     // kefu stories [FILES...] / kefu flows check
     ConfigFlags stories_flags;
     kefu::app::StoryOptions story_options;
-    auto* stories = app.add_subcommand("stories", "Run conversation stories against the pack and a fresh sandbox bank.");
+    auto* stories =
+        app.add_subcommand("stories", "Run conversation stories against the pack and a fresh sandbox bank.");
     stories->add_option("files", story_options.files, "Story files (default: <pack>/stories/*.yaml)")
         ->check(CLI::ExistingFile);
     stories->add_option("--filter", story_options.filter, "Only stories whose name contains this");

@@ -72,7 +72,7 @@ std::vector<std::string> Strings(const YAML::Node& n) {
 }
 
 std::optional<std::pair<std::set<std::string>, ErrorCode>> ReadFail(const YAML::Node& n, const std::string& where,
-                                                                     std::vector<std::string>& problems) {
+                                                                    std::vector<std::string>& problems) {
     auto ops = Strings(n["operations"]);
     std::string error = n["error"] ? n["error"].as<std::string>() : "timeout";
     if (error != "timeout" && error != "unavailable" && error != "none") {
@@ -130,10 +130,10 @@ std::vector<Story> ReadStories(const std::string& file, std::vector<std::string>
                 if (first && story_fail && !turn.fail) turn.fail = story_fail;
                 first = false;
                 if (const auto& e = t["expect"]) {
-                    CheckKeys(e,
-                              {"intent", "flow", "step", "says", "not_says", "calls", "quick_replies", "verified",
-                               "handoff"},
-                              file, problems);
+                    CheckKeys(
+                        e,
+                        {"intent", "flow", "step", "says", "not_says", "calls", "quick_replies", "verified", "handoff"},
+                        file, problems);
                     if (e["intent"]) turn.expect.intent = e["intent"].as<std::string>();
                     if (e["flow"]) turn.expect.flow = e["flow"].IsNull() ? "" : e["flow"].as<std::string>();
                     if (e["step"]) turn.expect.step = e["step"].IsNull() ? "" : e["step"].as<std::string>();
@@ -326,7 +326,8 @@ class StoryRun {
         for (const auto& phone : phones_) {
             std::string sms = sms_->Last(phone);
             for (std::size_t i = 0; i + 6 <= sms.size(); ++i) {
-                if (std::all_of(sms.begin() + static_cast<long>(i), sms.begin() + static_cast<long>(i) + 6, ::isdigit) &&
+                if (std::all_of(sms.begin() + static_cast<long>(i), sms.begin() + static_cast<long>(i) + 6,
+                                ::isdigit) &&
                     (i + 6 == sms.size() || !std::isdigit(static_cast<unsigned char>(sms[i + 6])))) {
                     return sms.substr(i, 6);
                 }
@@ -374,8 +375,10 @@ class StoryRun {
         if (e.intent && r.understanding.intent != *e.intent) {
             fail(fmt::format("intent: expected {}, got {}", *e.intent, r.understanding.intent));
         }
-        if (e.flow && r.decision.flow != *e.flow) fail(fmt::format("flow: expected '{}', got '{}'", *e.flow, r.decision.flow));
-        if (e.step && r.decision.step != *e.step) fail(fmt::format("step: expected '{}', got '{}'", *e.step, r.decision.step));
+        if (e.flow && r.decision.flow != *e.flow)
+            fail(fmt::format("flow: expected '{}', got '{}'", *e.flow, r.decision.flow));
+        if (e.step && r.decision.step != *e.step)
+            fail(fmt::format("step: expected '{}', got '{}'", *e.step, r.decision.step));
         for (const auto& s : e.says) {
             if (all.find(s) == std::string::npos) fail(fmt::format("reply should contain '{}'", s));
         }
@@ -383,10 +386,12 @@ class StoryRun {
             if (all.find(s) != std::string::npos) fail(fmt::format("reply must not contain '{}'", s));
         }
         if (e.check_calls && r.decision.bank_calls != e.calls) {
-            fail(fmt::format("bank calls: expected [{}], got [{}]", Join(e.calls, ", "), Join(r.decision.bank_calls, ", ")));
+            fail(fmt::format("bank calls: expected [{}], got [{}]", Join(e.calls, ", "),
+                             Join(r.decision.bank_calls, ", ")));
         }
         for (const auto& q : e.quick_replies) {
-            if (std::find(quick.begin(), quick.end(), q) == quick.end()) fail(fmt::format("quick reply '{}' missing", q));
+            if (std::find(quick.begin(), quick.end(), q) == quick.end())
+                fail(fmt::format("quick reply '{}' missing", q));
         }
         if (e.verified && r.decision.verified != *e.verified) fail(fmt::format("verified: expected {}", *e.verified));
         if (e.handoff && r.decision.handoff != *e.handoff) fail(fmt::format("handoff: expected {}", *e.handoff));
@@ -426,7 +431,8 @@ StoryReport RunStories(const Config& config, const StoryOptions& options, std::o
     std::vector<Story> stories;
     for (const auto& f : StoryFiles(config, options)) {
         for (auto& s : ReadStories(f, report.problems)) {
-            if (options.filter.empty() || s.name.find(options.filter) != std::string::npos) stories.push_back(std::move(s));
+            if (options.filter.empty() || s.name.find(options.filter) != std::string::npos)
+                stories.push_back(std::move(s));
         }
     }
     if (!report.problems.empty()) return report;
@@ -470,6 +476,7 @@ StoryReport RunStories(const Config& config, const StoryOptions& options, std::o
             for (const auto& f : failures) out << "    " << f << "\n";
             if (failures.empty()) {
                 ++report.passed;
+                ++report.passed_by_language[s.language];
             } else {
                 ++report.failed;
                 report.failures.insert(report.failures.end(), failures.begin(), failures.end());

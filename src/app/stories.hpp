@@ -5,6 +5,7 @@
 // pack authors; the unit tests run every story of the demo pack.
 
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,9 @@ struct StoryOptions {
 struct StoryReport {
     int passed = 0;
     int failed = 0;
-    std::vector<std::string> failures;  // "file:line: story 'name', turn 3: expected ..., got ..."
-    std::vector<std::string> problems;  // story files that could not be read ("file:line: ...")
+    std::map<std::string, int> passed_by_language;  // zh, en
+    std::vector<std::string> failures;              // "file:line: story 'name', turn 3: expected ..., got ..."
+    std::vector<std::string> problems;              // story files that could not be read ("file:line: ...")
 };
 
 // Runs the stories; progress and transcripts go to `out`. Uses a temporary database per story.

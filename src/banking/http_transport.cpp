@@ -208,8 +208,9 @@ Error TransportError(const Outcome& out, SteadyTime deadline, std::size_t max_bo
     if (IsTimeout(out, deadline)) return Error::Make(ErrorCode::kUpstreamTimeout, "timed out during " + stage);
     if (stage == "tls handshake") {
         std::string reason = TlsReason(out.ec);
-        if (out.verify_result != X509_V_OK)
+        if (out.verify_result != X509_V_OK) {
             reason += std::string(" (") + X509_verify_cert_error_string(out.verify_result) + ")";
+        }
         return Error::Make(ErrorCode::kUnavailable, "TLS handshake failed: " + reason);
     }
     if (out.ec == http::error::body_limit) {

@@ -16,7 +16,8 @@ std::string Field(const json::object& args, std::string_view param, std::string_
     if (v == nullptr) return {};
     if (v->is_string()) return std::string(v->get_string());
     if (v->is_object()) {
-        if (const auto* f = v->get_object().if_contains(field); f && f->is_string()) return std::string(f->get_string());
+        if (const auto* f = v->get_object().if_contains(field); f && f->is_string())
+            return std::string(f->get_string());
     }
     return {};
 }
@@ -85,10 +86,13 @@ ActionResult Accounts(const json::object& args, Turn& turn) {
     for (const auto& a : accounts.value()) {
         if (!only.empty() && a.id != only) continue;
         if (a.status == "closed") continue;
-        items.push_back(json::object{{"label", AccountLabel(a)},
-                                     {"balance", MoneyText(a.balance)},
-                                     {"status", a.status},
-                                     {"dormant", a.status == "dormant" ? json::value(json::object{{"zh", "（长期不动户）"}, {"en", " (dormant)"}}) : json::value("")}});
+        items.push_back(
+            json::object{{"label", AccountLabel(a)},
+                         {"balance", MoneyText(a.balance)},
+                         {"status", a.status},
+                         {"dormant", a.status == "dormant"
+                                         ? json::value(json::object{{"zh", "（长期不动户）"}, {"en", " (dormant)"}})
+                                         : json::value("")}});
     }
     if (items.empty()) return {"not_found", {}};
     ActionResult r{"done", {}};
@@ -131,7 +135,8 @@ ActionResult CardAction(const std::string& action, const json::object& args, Tur
     }
     if (!res) return Failed(res.error(), action);
     ActionResult r{res->outcome, {}};
-    r.vars["card_after"] = json::object{{"label", CardLabel(res->card)}, {"status", res->card.status}, {"last4", res->card.last4}};
+    r.vars["card_after"] =
+        json::object{{"label", CardLabel(res->card)}, {"status", res->card.status}, {"last4", res->card.last4}};
     r.vars["replacement"] = res->replacement_reference;
     return r;
 }

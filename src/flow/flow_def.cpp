@@ -40,10 +40,11 @@ const FlowDef* FlowSet::ForIntent(std::string_view intent) const {
 
 const std::vector<std::string>& RequiredMessageKeys() {
     static const std::vector<std::string> kKeys = {
-        "verify_start",   "verify_need_birth_date", "verify_need_last4", "otp_sent",       "otp_wrong",
-        "verify_failed",  "verify_locked",          "verified",          "cancelled",      "nothing_to_cancel",
-        "back_to_flow",   "system_error",           "escalate",          "opt_out_done",   "recommend_more",
-        "attempts_exceeded", "choose_one"};
+        "verify_start", "verify_need_birth_date", "verify_need_last4", "otp_sent",
+        "otp_wrong",    "verify_failed",          "verify_locked",     "verified",
+        "cancelled",    "nothing_to_cancel",      "back_to_flow",      "system_error",
+        "escalate",     "opt_out_done",           "recommend_more",    "attempts_exceeded",
+        "choose_one"};
     return kKeys;
 }
 
@@ -82,14 +83,14 @@ const std::vector<std::string>& ActionVariables(const std::string& action) {
 
 namespace {
 
-const std::set<std::string> kSlotTypes = {"card", "account", "period", "merchant",
-                                          "transfer_ref", "yes_no", "text", "choice"};
-const std::set<std::string> kOutcomes = {"done", "already", "not_allowed", "not_found", "empty", "completed", "pending", "failed", "returned",
-                                         "timeout", "unavailable", "error",       "default"};
+const std::set<std::string> kSlotTypes = {"card",         "account", "period", "merchant",
+                                          "transfer_ref", "yes_no",  "text",   "choice"};
+const std::set<std::string> kOutcomes = {"done",        "already", "not_allowed", "not_found", "empty",
+                                         "completed",   "pending", "failed",      "returned",  "timeout",
+                                         "unavailable", "error",   "default"};
 
 std::string Lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -101,7 +102,9 @@ class Reader {
     void Problem(const YAML::Node& at, const std::string& what) {
         problems_.push_back(fmt::format("{}:{}: {}", file_, at.Mark().line + 1, what));
     }
-    void ProblemAt(int line, const std::string& what) { problems_.push_back(fmt::format("{}:{}: {}", file_, line, what)); }
+    void ProblemAt(int line, const std::string& what) {
+        problems_.push_back(fmt::format("{}:{}: {}", file_, line, what));
+    }
     int Line(const YAML::Node& n) const { return n.Mark().line + 1; }
     const std::string& file() const { return file_; }
 
@@ -241,8 +244,7 @@ StepDef ReadStep(Reader& r, const YAML::Node& n, std::size_t index) {
         r.Problem(n, where + " must be a map");
         return st;
     }
-    r.Keys(n, {"id", "when", "ask", "confirm", "action", "say", "end", "args", "on", "on_deny", "each", "item"},
-           where);
+    r.Keys(n, {"id", "when", "ask", "confirm", "action", "say", "end", "args", "on", "on_deny", "each", "item"}, where);
     if (n["id"]) st.id = r.Str(n["id"], where + ".id");
     if (n["when"]) st.when = r.Str(n["when"], where + ".when");
     int kinds = 0;
@@ -324,13 +326,12 @@ void CheckFlow(Reader& r, const FlowDef& f, const YAML::Node& root) {
             } else {
                 for (const auto& [param, source] : st.args) {
                     if (std::find(it->second.begin(), it->second.end(), param) == it->second.end()) {
-                        r.Problem(root["steps"], fmt::format("step at line {}: action '{}' takes no '{}'", st.line,
-                                                             st.action, param));
+                        r.Problem(root["steps"],
+                                  fmt::format("step at line {}: action '{}' takes no '{}'", st.line, st.action, param));
                     }
                     if (!source.starts_with("=") && !f.slots.contains(source)) {
-                        r.Problem(root["steps"],
-                                  fmt::format("step at line {}: argument '{}' names undefined slot '{}'", st.line,
-                                              param, source));
+                        r.Problem(root["steps"], fmt::format("step at line {}: argument '{}' names undefined slot '{}'",
+                                                             st.line, param, source));
                     }
                 }
             }
@@ -351,7 +352,8 @@ void ReadFlow(Reader& r, const YAML::Node& root, FlowSet& set) {
            "flow");
     f.name = r.Str(root["flow"], "flow");
     f.trigger = r.List(root["trigger"], "trigger");
-    if (root["requires_verification"]) f.requires_verification = r.Bool(root["requires_verification"], "requires_verification");
+    if (root["requires_verification"])
+        f.requires_verification = r.Bool(root["requires_verification"], "requires_verification");
     if (root["recommend"]) f.recommend = r.Bool(root["recommend"], "recommend");
     if (const auto& slots = root["slots"]) {
         if (!slots.IsMap()) r.Problem(slots, "slots must be a map");
@@ -393,7 +395,8 @@ void ReadLexicon(Reader& r, const YAML::Node& root, FlowSet& set) {
     r.Keys(root, {"version", "lexicon"}, "lexicon file");
     const auto& lex = root["lexicon"];
     r.Keys(lex, {"merchants", "categories"}, "lexicon");
-    for (const auto& [key, target] : {std::pair{"merchants", &set.merchants}, std::pair{"categories", &set.categories}}) {
+    for (const auto& [key, target] :
+         {std::pair{"merchants", &set.merchants}, std::pair{"categories", &set.categories}}) {
         const auto& n = lex[key];
         if (!n) continue;
         if (!n.IsMap()) {

@@ -44,11 +44,11 @@ struct SlotDef {
     Text prompt;
     Text reprompt;  // after an answer that did not fill the slot; defaults to the prompt
     int max_attempts = 3;
-    bool optional = false;                    // filled only from what the customer says; never asked
+    bool optional = false;                   // filled only from what the customer says; never asked
     std::vector<std::string> status_filter;  // card/account: statuses that qualify (empty = any)
-    std::string kind_filter;                  // card: debit | credit; account: savings | ...
-    std::string default_value;                // period: last_30_days | this_month | last_month | last_6_months
-    std::vector<Choice> choices;              // choice
+    std::string kind_filter;                 // card: debit | credit; account: savings | ...
+    std::string default_value;               // period: last_30_days | this_month | last_month | last_6_months
+    std::vector<Choice> choices;             // choice
     int line = 0;
 };
 
@@ -95,10 +95,10 @@ struct Messages {
 
 struct RecommendationRule {
     std::string id;
-    std::string min_idle_balance;        // CNY, e.g. "100000.00"; "" = no condition
-    int min_foreign_transactions = 0;    // per month over the last three months; 0 = no condition
+    std::string min_idle_balance;       // CNY, e.g. "100000.00"; "" = no condition
+    int min_foreign_transactions = 0;   // per month over the last three months; 0 = no condition
     std::vector<std::string> products;  // product ids, best first; the first suitable one is offered
-    Text say;                            // {product} is the product's name, {reason} the rule's reason
+    Text say;                           // {product} is the product's name, {reason} the rule's reason
     int line = 0;
 };
 

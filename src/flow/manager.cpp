@@ -23,7 +23,7 @@ using dialogue::QuickReply;
 
 namespace {
 
-constexpr int kMaxStepsPerTurn = 64;  // a flow that loops through `go` stops here
+constexpr int kMaxStepsPerTurn = 64;          // a flow that loops through `go` stops here
 constexpr std::int64_t kUsdToCnyCents = 710;  // the demo's fixed rate ×100 (recommendations only)
 
 bool IsBankSlot(const std::string& type) { return type == "card" || type == "account"; }
@@ -243,7 +243,8 @@ class Session {
             return true;
         }
         if (!p_.bank) return BankDown();
-        auto who = p_.bank->FindByCardAndBirthDate(turn_.Call(false, "verify"), st_.verify.last4, st_.verify.birth_date);
+        auto who =
+            p_.bank->FindByCardAndBirthDate(turn_.Call(false, "verify"), st_.verify.last4, st_.verify.birth_date);
         st_.verify.last4.clear();
         st_.verify.birth_date.clear();
         if (who) return Verified(who->id, "card_birth_date");
@@ -301,9 +302,13 @@ class Session {
         st_.verify.otp_expires = now_ + O().otp_ttl_ms;
         st_.verify.stage = "otp";
         if (!customer.empty()) {
-            p_.sms->Send(phone, turn_.language == "en"
-                                    ? fmt::format("Kefu Demo Bank: your verification code is {}. It expires in 5 minutes. Never share it.", code)
-                                    : fmt::format("【客服演示银行】您的验证码是{}，5分钟内有效，请勿告诉他人。", code));
+            p_.sms->Send(
+                phone,
+                turn_.language == "en"
+                    ? fmt::format(
+                          "Kefu Demo Bank: your verification code is {}. It expires in 5 minutes. Never share it.",
+                          code)
+                    : fmt::format("【客服演示银行】您的验证码是{}，5分钟内有效，请勿告诉他人。", code));
         }
         SayKey("otp_sent");
         return true;
@@ -403,8 +408,9 @@ class Session {
         dialogue::Understanding first;
         std::string original = u && u->is_string() ? std::string(u->get_string()) : std::string();
         first.text = original;  // matched like normalised text: ASCII lower case
-        std::transform(first.text.begin(), first.text.end(), first.text.begin(),
-                       [](unsigned char c) { return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c); });
+        std::transform(first.text.begin(), first.text.end(), first.text.begin(), [](unsigned char c) {
+            return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c);
+        });
         Turn t(in_, first, *p_.flows, p_.bank.get(), turn_.language, turn_.today);
         t.customer = turn_.customer;
         t.text = original;
@@ -417,7 +423,8 @@ class Session {
         json::object vars = Vars();
         auto truthy = [&](std::string_view name) {
             const auto* v = Lookup(vars, name);
-            return v && !v->is_null() && !(v->is_bool() && !v->get_bool()) && !(v->is_string() && v->get_string().empty());
+            return v && !v->is_null() && !(v->is_bool() && !v->get_bool()) &&
+                   !(v->is_string() && v->get_string().empty());
         };
         if (auto eq = cond.find("=="); eq != std::string::npos) {
             auto trim = [](std::string s) {
@@ -669,9 +676,9 @@ class Session {
     bool Digression() {
         if (!p_.inner) return false;
         Decision inner = p_.inner->Decide(in_, u_);
-        bool answered = inner.action == "kb_answer" ||
-                        (inner.action == "reply" && u_.confidence >= 0.5 && u_.intent != "affirm" &&
-                         u_.intent != "deny" && u_.intent != "out_of_scope");
+        bool answered =
+            inner.action == "kb_answer" || (inner.action == "reply" && u_.confidence >= 0.5 && u_.intent != "affirm" &&
+                                            u_.intent != "deny" && u_.intent != "out_of_scope");
         if (!answered) return false;
         for (auto& m : p_.responder->Respond(inner)) d_.messages.push_back(std::move(m));
         d_.knowledge = inner.knowledge;
@@ -743,8 +750,9 @@ class Session {
         std::int64_t idle = 0;  // CNY cents in demand accounts
         for (const auto& a : accounts.value()) {
             if (a.status != "active" || a.type == "fixed_deposit") continue;
-            idle += a.balance.currency == "USD" ? a.balance.cents * kUsdToCnyCents / 100
-                                                : a.balance.currency == "CNY" ? a.balance.cents : 0;
+            idle += a.balance.currency == "USD"   ? a.balance.cents * kUsdToCnyCents / 100
+                    : a.balance.currency == "CNY" ? a.balance.cents
+                                                  : 0;
         }
         int foreign = -1;  // per month over three months, computed on demand
         auto foreign_per_month = [&] {
@@ -766,14 +774,16 @@ class Session {
         auto products = p_.bank->Products(turn_.Call(false, "products"));
         if (!products) return;
         for (const auto& rule : p_.flows->recommendations) {
-            if (!rule.min_idle_balance.empty() && idle < banking::ParseCents(rule.min_idle_balance).value_or(0)) continue;
+            if (!rule.min_idle_balance.empty() && idle < banking::ParseCents(rule.min_idle_balance).value_or(0))
+                continue;
             if (rule.min_foreign_transactions > 0 && foreign_per_month() < rule.min_foreign_transactions) continue;
             for (const auto& id : rule.products) {
                 auto it = std::find_if(products->begin(), products->end(), [&](const auto& p) { return p.id == id; });
                 if (it == products->end() || RiskRank(it->risk) > RiskRank(profile->risk_level)) continue;
-                json::object vars{{"product", json::object{{"zh", it->name.zh}, {"en", it->name.en}}},
-                                  {"rate", it->rate},
-                                  {"description", json::object{{"zh", it->description.zh}, {"en", it->description.en}}}};
+                json::object vars{
+                    {"product", json::object{{"zh", it->name.zh}, {"en", it->name.en}}},
+                    {"rate", it->rate},
+                    {"description", json::object{{"zh", it->description.zh}, {"en", it->description.en}}}};
                 SayKey("recommend_more", {});
                 Say(rule.say, vars,
                     turn_.language == "en"

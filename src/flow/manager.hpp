@@ -19,7 +19,7 @@ namespace kefu::flow {
 
 struct ManagerOptions {
     UnixMillis verified_ttl_ms = 15 * 60 * 1000;  // a verification holds this long
-    int lock_after = 5;                            // failed verifications before a lockout
+    int lock_after = 5;                           // failed verifications before a lockout
     UnixMillis lock_ms = 15 * 60 * 1000;
     UnixMillis otp_ttl_ms = 5 * 60 * 1000;
     double start_confidence = 0.45;   // an intent this confident starts its flow
@@ -29,10 +29,10 @@ struct ManagerOptions {
 
 struct ManagerParts {
     std::shared_ptr<const FlowSet> flows;
-    std::shared_ptr<banking::CoreBank> bank;    // null: flows that need it apologise
-    std::shared_ptr<SmsSender> sms;             // null: OTP verification is not offered
-    std::shared_ptr<CustomerGuard> guard;       // null: lockouts are per conversation only
-    std::shared_ptr<const dialogue::Policy> inner;        // rules and knowledge base
+    std::shared_ptr<banking::CoreBank> bank;               // null: flows that need it apologise
+    std::shared_ptr<SmsSender> sms;                        // null: OTP verification is not offered
+    std::shared_ptr<CustomerGuard> guard;                  // null: lockouts are per conversation only
+    std::shared_ptr<const dialogue::Policy> inner;         // rules and knowledge base
     std::shared_ptr<const dialogue::Responder> responder;  // renders the inner policy's decisions
     ManagerOptions options;
 };

@@ -10,7 +10,8 @@ namespace json = boost::json;
 namespace {
 
 bool Has(std::string_view text, std::initializer_list<std::string_view> words) {
-    return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return text.find(w) != std::string_view::npos; });
+    return std::any_of(words.begin(), words.end(),
+                       [&](std::string_view w) { return text.find(w) != std::string_view::npos; });
 }
 
 // Whole-word match for ASCII words, substring for Chinese.
@@ -36,9 +37,10 @@ bool IntentIs(const Turn& t, std::string_view intent, double min_confidence = 0.
 
 // 0-based ordinal the text names ("第二张", "the second one"), or -1.
 int Ordinal(std::string_view text) {
-    static const std::pair<std::initializer_list<std::string_view>, int> kOrdinals[] = {
-        {{"第一", "first", "1st"}, 0}, {{"第二", "second", "2nd"}, 1}, {{"第三", "third", "3rd"}, 2},
-        {{"第四", "fourth", "4th"}, 3}};
+    static const std::pair<std::initializer_list<std::string_view>, int> kOrdinals[] = {{{"第一", "first", "1st"}, 0},
+                                                                                        {{"第二", "second", "2nd"}, 1},
+                                                                                        {{"第三", "third", "3rd"}, 2},
+                                                                                        {{"第四", "fourth", "4th"}, 3}};
     for (const auto& [words, n] : kOrdinals) {
         if (HasAnyWord(text, words)) return n;
     }
@@ -82,7 +84,8 @@ SlotAnswer Choose(const std::vector<T>& candidates, Turn& turn, const json::valu
 }
 
 json::value CardValue(const banking::Card& c) {
-    return json::object{{"id", c.id}, {"last4", c.last4}, {"kind", c.kind}, {"status", c.status}, {"label", CardLabel(c)}};
+    return json::object{
+        {"id", c.id}, {"last4", c.last4}, {"kind", c.kind}, {"status", c.status}, {"label", CardLabel(c)}};
 }
 
 json::value AccountValue(const banking::Account& a) {
@@ -197,7 +200,9 @@ SlotAnswer ResolveLexicon(const std::map<std::string, std::vector<std::string>>&
         for (const auto& n : names) {
             if (n.size() > best && HasWord(t.u.text, n)) {
                 best = n.size();
-                a.value = json::object{{"id", id}, {"label", json::object{{"zh", names.front()}, {"en", names.size() > 1 ? names[1] : names.front()}}}};
+                a.value = json::object{{"id", id},
+                                       {"label", json::object{{"zh", names.front()},
+                                                              {"en", names.size() > 1 ? names[1] : names.front()}}}};
             }
         }
     }
@@ -285,7 +290,8 @@ bool IsAffirm(const Turn& t) {
     if (IsDeny(t)) return false;
     if (IntentIs(t, "affirm")) return true;
     return Has(t.u.text, {"是的", "对的", "确认", "好的", "可以", "没错", "对", "是", "好", "行", "要", "需要"}) ||
-           HasAnyWord(t.u.text, {"yes", "yeah", "yep", "sure", "ok", "okay", "confirm", "correct", "please do", "go ahead", "right"});
+           HasAnyWord(t.u.text, {"yes", "yeah", "yep", "sure", "ok", "okay", "confirm", "correct", "please do",
+                                 "go ahead", "right"});
 }
 
 bool IsDeny(const Turn& t) {
@@ -326,8 +332,10 @@ SlotAnswer ResolveSlot(const SlotDef& s, Turn& t, const json::value* current, bo
     if (s.type == "choice") return ResolveChoice(s, t);
     SlotAnswer a;
     if (s.type == "yes_no") {
-        if (IsDeny(t)) a.value = false;
-        else if (IsAffirm(t)) a.value = true;
+        if (IsDeny(t))
+            a.value = false;
+        else if (IsAffirm(t))
+            a.value = true;
         return a;
     }
     if (s.type == "text" && prompted) {

@@ -30,8 +30,8 @@ std::vector<dialogue::QuickReply> SlotOptions(const SlotDef& slot, Turn& turn);
 bool IsAffirm(const Turn& turn);
 bool IsDeny(const Turn& turn);
 bool IsCancel(const Turn& turn);
-bool IsOptOut(const Turn& turn);      // "stop recommending products"
-bool SaysOther(const Turn& turn);     // "the other one", "另一张"
+bool IsOptOut(const Turn& turn);   // "stop recommending products"
+bool SaysOther(const Turn& turn);  // "the other one", "另一张"
 
 // Helpers shared with verification: a standalone 4-digit group, and a 6-digit code.
 std::optional<std::string> FindLast4(const Turn& turn);

@@ -33,7 +33,7 @@ json::object Obj(const json::object& o, std::string_view key) {
 json::object FlowToJson(const ActiveFlow& f) {
     json::object attempts;
     for (const auto& [k, v] : f.attempts) attempts[k] = v;
-    return {{"name", f.name},   {"step", f.step},   {"awaiting", f.awaiting}, {"slot", f.slot},
+    return {{"name", f.name},   {"step", f.step}, {"awaiting", f.awaiting},         {"slot", f.slot},
             {"slots", f.slots}, {"vars", f.vars}, {"attempts", std::move(attempts)}};
 }
 
@@ -101,12 +101,18 @@ std::string DialogueState::ToJson() const {
         o["suspended"] = std::move(a);
     }
     const auto& v = verify;
-    o["verify"] = json::object{{"customer", v.customer},         {"until", v.until},
-                               {"method", v.method},             {"failures", v.failures},
-                               {"locked_until", v.locked_until}, {"stage", v.stage},
-                               {"last4", v.last4},               {"birth_date", v.birth_date},
-                               {"otp_customer", v.otp_customer}, {"otp_hash", v.otp_hash},
-                               {"otp_salt", v.otp_salt},         {"otp_expires", v.otp_expires}};
+    o["verify"] = json::object{{"customer", v.customer},
+                               {"until", v.until},
+                               {"method", v.method},
+                               {"failures", v.failures},
+                               {"locked_until", v.locked_until},
+                               {"stage", v.stage},
+                               {"last4", v.last4},
+                               {"birth_date", v.birth_date},
+                               {"otp_customer", v.otp_customer},
+                               {"otp_hash", v.otp_hash},
+                               {"otp_salt", v.otp_salt},
+                               {"otp_expires", v.otp_expires}};
     if (!last_flow.empty()) {
         o["last_flow"] = last_flow;
         o["last_slots"] = last_slots;

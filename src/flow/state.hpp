@@ -17,22 +17,22 @@ namespace kefu::flow {
 
 struct ActiveFlow {
     std::string name;
-    int step = 0;              // index into FlowDef::steps
-    std::string awaiting;      // "" (running) | slot | confirm | verify
-    std::string slot;          // the awaited slot
+    int step = 0;               // index into FlowDef::steps
+    std::string awaiting;       // "" (running) | slot | confirm | verify
+    std::string slot;           // the awaited slot
     boost::json::object slots;  // filled slots: name -> value ({id, label, ...} or a string)
     boost::json::object vars;   // action results
     std::map<std::string, int> attempts;
 };
 
 struct Verification {
-    std::string customer;     // verified customer reference, "" when not verified
-    UnixMillis until = 0;     // verified until
-    std::string method;       // channel | card_birth_date | otp
-    int failures = 0;         // failed attempts in this conversation
+    std::string customer;  // verified customer reference, "" when not verified
+    UnixMillis until = 0;  // verified until
+    std::string method;    // channel | card_birth_date | otp
+    int failures = 0;      // failed attempts in this conversation
     UnixMillis locked_until = 0;
-    std::string stage;        // "" | identify (waiting for last four + birth date or a phone) | otp
-    std::string last4;        // a half-given answer kept until the other half arrives
+    std::string stage;  // "" | identify (waiting for last four + birth date or a phone) | otp
+    std::string last4;  // a half-given answer kept until the other half arrives
     std::string birth_date;
     std::string otp_customer;  // who the OTP was sent to ("" if the phone is unknown: every code fails)
     std::string otp_hash;      // SHA-256 of salt + code
@@ -44,13 +44,13 @@ struct DialogueState {
     std::optional<ActiveFlow> flow;
     std::vector<ActiveFlow> suspended;  // flows interrupted by another flow, most recent last
     Verification verify;
-    std::string last_flow;          // the last finished flow, for carry-over ("and my savings account?")
+    std::string last_flow;           // the last finished flow, for carry-over ("and my savings account?")
     boost::json::object last_slots;  // its slots
-    std::string language;           // the language of the last reply (zh | en)
-    bool recommended = false;       // a product was suggested in this conversation
-    bool opt_out = false;           // the customer asked for no suggestions
-    int fallbacks = 0;              // in a row
-    std::vector<double> sentiment;  // the last scores, oldest first (at most 10)
+    std::string language;            // the language of the last reply (zh | en)
+    bool recommended = false;        // a product was suggested in this conversation
+    bool opt_out = false;            // the customer asked for no suggestions
+    int fallbacks = 0;               // in a row
+    std::vector<double> sentiment;   // the last scores, oldest first (at most 10)
 
     static DialogueState FromJson(std::string_view json);  // "" or malformed → a fresh state
     std::string ToJson() const;

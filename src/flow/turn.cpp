@@ -115,8 +115,7 @@ json::object MoneyText(const banking::Money& m) {
 json::object DateText(const std::string& iso) {
     auto d = ParseDate(iso.substr(0, 10));
     if (!d) return {{"zh", iso}, {"en", iso}};
-    static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     auto y = static_cast<int>(d->year());
     auto m = static_cast<unsigned>(d->month());
     auto day = static_cast<unsigned>(d->day());
@@ -132,8 +131,9 @@ json::object CardLabel(const banking::Card& c) {
 json::object AccountLabel(const banking::Account& a) {
     const char* zh_cur = a.balance.currency == "USD" ? "美元" : a.balance.currency == "CNY" ? "人民币" : "外币";
     const char* zh_type = a.type == "fixed_deposit" ? "定期账户" : a.type == "current" ? "活期账户" : "储蓄账户";
-    const char* en_type = a.type == "fixed_deposit" ? "time deposit" : a.type == "current" ? "current account"
-                                                                                             : "savings account";
+    const char* en_type = a.type == "fixed_deposit" ? "time deposit"
+                          : a.type == "current"     ? "current account"
+                                                    : "savings account";
     return {{"zh", fmt::format("尾号{}的{}{}", a.last4, zh_cur, zh_type)},
             {"en", fmt::format("{} {} ending {}", a.balance.currency, en_type, a.last4)}};
 }

@@ -44,7 +44,8 @@ class SqliteCustomerGuard final : public CustomerGuard {
         return r ? r.value() : 0;
     }
 
-    UnixMillis RecordFailure(const std::string& customer, UnixMillis now, int lock_after, UnixMillis lock_for) override {
+    UnixMillis RecordFailure(const std::string& customer, UnixMillis now, int lock_after,
+                             UnixMillis lock_for) override {
         auto r = db_.WriteAndWait<UnixMillis>([&](Connection& c) -> Result<UnixMillis> {
             auto& s = c.Prepare(
                 "INSERT INTO customer_guard(customer_ref, failures, updated_at) VALUES (?, 1, ?) "
