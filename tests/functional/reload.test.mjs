@@ -83,3 +83,26 @@ test('a broken pack is refused on SIGHUP and the running bot keeps answering', a
   assert.equal(ready.status, 200);
   writeFileSync(rulesPath, good);
 });
+
+test('SIGHUP reloads the flows; a flow file with problems is refused with file:line', async () => {
+  const flowPath = path.join(pack, 'flows', 'branch_hours.yaml');
+  const good = readFileSync(flowPath, 'utf8');
+  writeFileSync(flowPath, good.replace('本行网点一般周一至周五', 'FLOWRELOADED 本行网点一般周一至周五'));
+  let okBefore = await loadsCounter('ok');
+  srv.proc.kill('SIGHUP');
+  await waitFor(async () => (await loadsCounter('ok')) > okBefore, { what: 'the reload to finish' });
+  const conv = await createConversation(srv, { language: 'zh' });
+  assert.match(await replyTo(conv, '网点几点开门'), /FLOWRELOADED/);
+
+  writeFileSync(flowPath, good.replace('type: choice', 'type: colour'));
+  const errorsBefore = await loadsCounter('error');
+  srv.proc.kill('SIGHUP');
+  await waitFor(async () => (await loadsCounter('error')) > errorsBefore, { what: 'the failed reload to be counted' });
+  assert.match(srv.logs(), /branch_hours\.yaml:\d+: slot 'place': unknown type 'colour'/);
+  const still = await createConversation(srv, { language: 'zh' });
+  assert.match(await replyTo(still, '网点几点开门'), /FLOWRELOADED/, 'the running flows keep answering');
+  writeFileSync(flowPath, good);
+  okBefore = await loadsCounter('ok');
+  srv.proc.kill('SIGHUP');
+  await waitFor(async () => (await loadsCounter('ok')) > okBefore, { what: 'the reload to finish' });
+});
