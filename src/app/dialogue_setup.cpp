@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "banking/http_bank.hpp"
@@ -100,6 +101,35 @@ Result<DialogueRuntime> SetUpDialogue(const Config& config, storage::sqlite::Dat
     rt.options.lock_after = static_cast<int>(config.dialogue.lock_after);
     rt.options.lock_ms = config.dialogue.lock_s * 1000;
     return rt;
+}
+
+int BankReset(const Config& config, const std::string& as_of) {
+    if (config.bank.adapter != "sandbox") {
+        std::cerr << "kefu: bank reset works on the sandbox bank only (bank.adapter is " << config.bank.adapter
+                  << ")\n";
+        return 2;
+    }
+    std::unique_ptr<storage::sqlite::Database> db;
+    try {
+        db = storage::sqlite::Database::Open({config.storage.path, 1, static_cast<int>(config.storage.batch_max)});
+    } catch (const std::exception& e) {
+        std::cerr << "kefu: cannot open storage: " << e.what() << "\n";
+        return 1;
+    }
+    std::vector<std::string> problems;
+    auto report =
+        banking::LoadSandbox(*db, SandboxFile(config), as_of.empty() ? LocalIsoNow().substr(0, 10) : as_of, &problems);
+    db->Close();
+    if (!report) {
+        for (const auto& p : problems) std::cerr << p << "\n";
+        if (problems.empty()) std::cerr << "kefu: " << report.error().message << "\n";
+        return 1;
+    }
+    std::cout << "sandbox bank loaded from " << SandboxFile(config) << " (today is " << report->as_of
+              << "): " << report->customers << " customers, " << report->accounts << " accounts, " << report->cards
+              << " cards, " << report->transactions << " transactions, " << report->transfers << " transfers, "
+              << report->products << " products\n";
+    return 0;
 }
 
 }  // namespace kefu::app

@@ -25,6 +25,10 @@ struct DialogueRuntime {
 // outside the sandbox, unreadable token or TLS files) or a sandbox file with problems ("file:line: ...").
 Result<DialogueRuntime> SetUpDialogue(const Config& config, storage::sqlite::Database& db);
 
+// `kefu bank reset`: reloads the sandbox bank from its file (every change made in conversations is lost),
+// dated so that its "today" is `as_of` (YYYY-MM-DD; empty = today). Problems are printed as file:line.
+int BankReset(const Config& config, const std::string& as_of);
+
 // The sandbox file the configuration names (bank.sandbox_file, else <pack>/bank/sandbox.yaml).
 std::string SandboxFile(const Config& config);
 

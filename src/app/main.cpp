@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/dialogue_setup.hpp"
 #include "app/kb_command.hpp"
 #include "app/nlu_command.hpp"
 #include "app/stories.hpp"
@@ -183,6 +184,15 @@ int main(int argc, char** argv) {
     auto* flows_check = flows->add_subcommand("check", "Load <pack>/flows and report every problem with file:line.");
     flows_flags.AddTo(flows_check);
 
+    auto* bank = app.add_subcommand("bank", "The sandbox core bank of the pack.");
+    bank->require_subcommand(1);
+    ConfigFlags bank_flags;
+    std::string bank_as_of;
+    auto* bank_reset =
+        bank->add_subcommand("reset", "Reload the sandbox bank from <pack>/bank/sandbox.yaml; changes are lost.");
+    bank_reset->add_option("--as-of", bank_as_of, "The sandbox's today, YYYY-MM-DD (default: today)");
+    bank_flags.AddTo(bank_reset);
+
     if (argc >= 2 && argv[1][0] != '-') {
         std::string first = argv[1];
         bool known = false;
@@ -233,6 +243,10 @@ int main(int argc, char** argv) {
     if (stories->parsed()) {
         return with_config(stories_flags, stories,
                            [&](const Config& c) { return kefu::app::StoriesCommand(c, story_options); });
+    }
+    if (bank_reset->parsed()) {
+        return with_config(bank_flags, bank_reset,
+                           [&](const Config& c) { return kefu::app::BankReset(c, bank_as_of); });
     }
     if (flows_check->parsed()) {
         return with_config(flows_flags, flows_check, [&](const Config& c) { return kefu::app::FlowsCheck(c); });

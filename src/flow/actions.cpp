@@ -82,9 +82,17 @@ ActionResult Accounts(const json::object& args, Turn& turn) {
     const auto& accounts = turn.Accounts();
     if (!accounts) return Failed(accounts.error(), "accounts");
     std::string only = Field(args, "account");
+    // Or a filter the customer named ("my USD accounts"): currency, type, demand accounts only.
+    std::string currency = Field(args, "account", "currency");
+    std::string type = Field(args, "account", "type");
+    const auto* acc = args.if_contains("account");
+    bool demand = acc && acc->is_object() && acc->get_object().contains("demand");
     json::array items;
     for (const auto& a : accounts.value()) {
         if (!only.empty() && a.id != only) continue;
+        if (!currency.empty() && a.balance.currency != currency) continue;
+        if (!type.empty() && a.type != type) continue;
+        if (demand && a.type == "fixed_deposit") continue;
         if (a.status == "closed") continue;
         items.push_back(
             json::object{{"label", AccountLabel(a)},

@@ -44,7 +44,7 @@ const std::vector<std::string>& RequiredMessageKeys() {
         "otp_wrong",    "verify_failed",          "verify_locked",     "verified",
         "cancelled",    "nothing_to_cancel",      "back_to_flow",      "system_error",
         "escalate",     "opt_out_done",           "recommend_more",    "attempts_exceeded",
-        "choose_one"};
+        "choose_one",   "no_candidates",          "which_one"};
     return kKeys;
 }
 
@@ -191,7 +191,9 @@ SlotDef ReadSlot(Reader& r, const std::string& name, const YAML::Node& n) {
         r.Problem(n, where + " must be a map");
         return s;
     }
-    r.Keys(n, {"type", "prompt", "reprompt", "max_attempts", "optional", "filter", "default", "choices"}, where);
+    r.Keys(n, {"type", "prompt", "reprompt", "max_attempts", "optional", "filter", "default", "choices", "none"},
+           where);
+    if (n["none"]) s.none = r.Bilingual(n["none"], where + ".none");
     s.type = r.Str(n["type"], where + ".type");
     if (!s.type.empty() && !kSlotTypes.contains(s.type)) {
         r.Problem(n["type"], fmt::format("{}: unknown type '{}' (card, account, period, merchant, transfer_ref, "
@@ -348,8 +350,13 @@ void CheckFlow(Reader& r, const FlowDef& f, const YAML::Node& root) {
 void ReadFlow(Reader& r, const YAML::Node& root, FlowSet& set) {
     FlowDef f;
     f.file = r.file();
-    r.Keys(root, {"version", "flow", "description", "trigger", "requires_verification", "recommend", "slots", "steps"},
+    r.Keys(root,
+           {"version", "flow", "description", "trigger", "requires_verification", "recommend",
+            "suppresses_recommendations", "slots", "steps"},
            "flow");
+    if (root["suppresses_recommendations"]) {
+        f.suppresses_recommendations = r.Bool(root["suppresses_recommendations"], "suppresses_recommendations");
+    }
     f.name = r.Str(root["flow"], "flow");
     f.trigger = r.List(root["trigger"], "trigger");
     if (root["requires_verification"])
@@ -405,7 +412,7 @@ void ReadLexicon(Reader& r, const YAML::Node& root, FlowSet& set) {
         }
         for (const auto& kv : n) {
             for (auto& w : r.List(kv.second, kv.first.as<std::string>())) {
-                (*target)[kv.first.as<std::string>()].push_back(Lower(w));
+                (*target)[kv.first.as<std::string>()].push_back(w);  // display names; matched case-insensitively
             }
         }
     }

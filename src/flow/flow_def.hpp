@@ -49,6 +49,7 @@ struct SlotDef {
     std::string kind_filter;                 // card: debit | credit; account: savings | ...
     std::string default_value;               // period: last_30_days | this_month | last_month | last_6_months
     std::vector<Choice> choices;             // choice
+    Text none;  // card/account: said when the customer has none that qualify (default: message no_candidates)
     int line = 0;
 };
 
@@ -81,7 +82,8 @@ struct FlowDef {
     std::string file;
     std::vector<std::string> trigger;  // intents that start it
     bool requires_verification = false;
-    bool recommend = false;  // a product suggestion may follow when it ends
+    bool recommend = false;                   // a product suggestion may follow when it ends
+    bool suppresses_recommendations = false;  // once started, no suggestions in this conversation (complaints)
     std::map<std::string, SlotDef> slots;
     std::vector<StepDef> steps;
     int StepIndex(std::string_view id) const;

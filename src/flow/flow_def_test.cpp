@@ -1,11 +1,11 @@
 #include "flow/flow_def.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "flow/state.hpp"
 #include "flow/text.hpp"
@@ -122,7 +122,8 @@ TEST(Flows, MissingMessagesAndDuplicateTriggersAreProblems) {
 TEST(FlowText, RendersSlotsFieldsAndLanguages) {
     boost::json::object vars{
         {"card", boost::json::object{{"last4", "1282"},
-                                     {"label", boost::json::object{{"zh", "尾号1282的借记卡"}, {"en", "debit card ending 1282"}}}}},
+                                     {"label", boost::json::object{{"zh", "尾号1282的借记卡"},
+                                                                   {"en", "debit card ending 1282"}}}}},
         {"count", 3}};
     EXPECT_EQ(Render("冻结{card}？共{count}笔", vars, "zh"), "冻结尾号1282的借记卡？共3笔");
     EXPECT_EQ(Render("Freeze your {card} ({card.last4})?", vars, "en"), "Freeze your debit card ending 1282 (1282)?");

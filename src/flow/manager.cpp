@@ -28,6 +28,50 @@ constexpr std::int64_t kUsdToCnyCents = 710;  // the demo's fixed rate ×100 (re
 
 bool IsBankSlot(const std::string& type) { return type == "card" || type == "account"; }
 
+// A card or account slot's id ("" for a filter such as "my USD accounts").
+std::string SlotId(const json::value& v) {
+    const auto* o = v.if_object();
+    const auto* id = o ? o->if_contains("id") : nullptr;
+    return id && id->is_string() ? std::string(id->get_string()) : std::string();
+}
+
+std::size_t CodePointCount(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// A birth date typed without separators ("19570305") or day first ("30/10/1985", "30.10.1985"), which the
+// entity extractor does not read as dates.
+std::optional<std::string> LooseBirthDate(std::string_view text) {
+    auto valid = [](int y, int m, int d) { return y >= 1900 && y <= 2025 && m >= 1 && m <= 12 && d >= 1 && d <= 31; };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(text[i])) ||
+            (i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1])))) {
+            continue;
+        }
+        std::size_t j = i;
+        while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+        std::string_view run = text.substr(i, j - i);
+        if (run.size() == 8) {
+            int y = std::stoi(std::string(run.substr(0, 4)));
+            int m = std::stoi(std::string(run.substr(4, 2)));
+            int d = std::stoi(std::string(run.substr(6, 2)));
+            if (valid(y, m, d)) return fmt::format("{:04d}-{:02d}-{:02d}", y, m, d);
+        }
+        int d = 0;
+        int m = 0;
+        int y = 0;
+        char s1 = 0;
+        char s2 = 0;
+        std::string rest(text.substr(i, std::min<std::size_t>(10, text.size() - i)));
+        if (std::sscanf(rest.c_str(), "%2d%c%2d%c%4d", &d, &s1, &m, &s2, &y) == 5 && s1 == s2 &&
+            (s1 == '/' || s1 == '.' || s1 == '-') && valid(y, m, d)) {
+            return fmt::format("{:04d}-{:02d}-{:02d}", y, m, d);
+        }
+    }
+    return std::nullopt;
+}
+
 bool IsFailure(const std::string& outcome) {
     return outcome == "timeout" || outcome == "unavailable" || outcome == "error";
 }
@@ -73,6 +117,7 @@ class Session {
     static std::string ReplyLanguage(const dialogue::TurnInput& in, const dialogue::Understanding& u,
                                      const DialogueState& st) {
         std::string so_far = st.language.empty() ? std::string(in.language) : st.language;
+        if (!st.language.empty() && CodePointCount(u.text) <= 4) return so_far;  // "好的", "OK", "3053"
         if (u.language == "zh") return "zh";
         if (u.language == "en" && (u.text.find(' ') != std::string::npos || st.language.empty())) return "en";
         return so_far;
@@ -137,12 +182,14 @@ class Session {
         if (st_.sentiment.size() > 10) st_.sentiment.erase(st_.sentiment.begin());
     }
 
+    // Clearly unhappy now, or over the last few turns. Mildly negative scores on neutral requests ("show my
+    // recent transactions") do not count.
     bool Negative() const {
-        if (u_.sentiment == "negative" || u_.anger) return true;
+        if (u_.anger || (u_.sentiment == "negative" && u_.sentiment_score <= -0.6)) return true;
         std::size_t n = std::min<std::size_t>(3, st_.sentiment.size());
         if (n == 0) return false;
         double sum = std::accumulate(st_.sentiment.end() - static_cast<long>(n), st_.sentiment.end(), 0.0);
-        return sum / static_cast<double>(n) < -0.3;
+        return sum / static_cast<double>(n) < -0.5;
     }
 
     bool Cancel() {
@@ -204,7 +251,7 @@ class Session {
                 return std::string(e.value.at("birth_date").as_string());
             }
         }
-        return std::nullopt;
+        return LooseBirthDate(in_.text);
     }
 
     std::optional<std::string> Phone() const {
@@ -215,7 +262,15 @@ class Session {
     }
 
     bool Verification() {
-        if (st_.verify.stage.empty()) return false;
+        if (st_.verify.stage.empty()) {
+            // Verification details while locked out: say so again rather than answer something else.
+            bool details = Phone() || (FindLast4(turn_) && BirthDate());
+            if (Locked() && details) {
+                SayKey("verify_locked", LockVars(), AgentOptions());
+                return true;
+            }
+            return false;
+        }
         if (!st_.flow || st_.flow->awaiting != "verify") {  // nothing waits for it any more
             st_.verify.stage.clear();
             return false;
@@ -272,7 +327,9 @@ class Session {
 
     // Something else while verifying: answer a digression, else explain again.
     bool NotVerificationAnswer() {
-        if (Digression()) return true;
+        if (Digression()) {
+            SayKey("back_to_flow");
+        }
         SayKey("verify_start");
         return true;
     }
@@ -372,11 +429,13 @@ class Session {
 
     const FlowDef* Def() const { return st_.flow ? p_.flows->Find(st_.flow->name) : nullptr; }
 
-    void StartFlow(const FlowDef& def, json::object carried = {}) {
+    // `ask_first`: a slot to ask before anything runs (carry-over pointed at one of several cards).
+    void StartFlow(const FlowDef& def, json::object carried = {}, const std::string& ask_first = {}) {
         st_.flow = flow::ActiveFlow{};
         st_.flow->name = def.name;
         st_.flow->slots = std::move(carried);
-        st_.flow->vars["_utterance"] = std::string(in_.text);  // for card/account slots once verified
+        st_.flow->vars["_utterance"] = std::string(in_.text);        // for card/account slots once verified
+        if (def.suppresses_recommendations) st_.recommended = true;  // no offers for the rest of a complaint chat
         d_.intent = u_.intent;
         for (const auto& [name, slot] : def.slots) {
             if (IsBankSlot(slot.type) || st_.flow->slots.contains(name)) continue;
@@ -390,6 +449,7 @@ class Session {
             return;
         }
         PrefillBankSlots(turn_);
+        if (!ask_first.empty() && def.slots.contains(ask_first)) return Ask(def.slots.at(ask_first), false);
         Continue();
     }
 
@@ -457,7 +517,8 @@ class Session {
     void Ask(const SlotDef& slot, bool again) {
         st_.flow->awaiting = "slot";
         st_.flow->slot = slot.name;
-        Say(again ? slot.reprompt : slot.prompt, Vars(), SlotOptions(slot, turn_));
+        const Text& prompt = again ? slot.reprompt : slot.prompt;
+        Say(prompt.empty() ? M().Get("which_one") : prompt, Vars(), SlotOptions(slot, turn_));
     }
 
     void Confirm(const StepDef& st) {
@@ -493,6 +554,16 @@ class Session {
                     f.slots[st.slot] = *a.value;
                     ++f.step;
                     continue;
+                }
+                if (IsBankSlot(slot.type) && SlotOptions(slot, turn_).empty()) {
+                    // Nothing to choose from ("which credit card?" to a customer without one).
+                    if (!slot.none.empty()) {
+                        Say(slot.none, Vars());
+                    } else {
+                        SayKey("no_candidates");
+                    }
+                    st_.flow.reset();
+                    return ResumeSuspended();
                 }
                 return Ask(slot, false);
             }
@@ -595,10 +666,15 @@ class Session {
             const SlotDef& slot = def->slots.at(f.slot);
             const json::value* current = f.slots.if_contains(f.slot);
             auto a = ResolveSlot(slot, turn_, current, true);
-            if (a.value && !SwitchesFlow(*def)) {
+            // A free-text answer the bot asked for is the answer, even if it mentions another task; only a
+            // short question ("对了，我余额还有多少") switches.
+            if (a.value && ((slot.type == "text" && !IsShort(turn_)) || !SwitchesFlow(*def))) {
                 f.slots[f.slot] = *a.value;
                 f.awaiting.clear();
-                ++f.step;
+                // Asked at an `ask` step: go past it. Asked out of turn (carry-over): run the current step.
+                const auto idx = static_cast<std::size_t>(f.step);
+                if (idx < def->steps.size() && def->steps[idx].kind == "ask" && def->steps[idx].slot == f.slot)
+                    ++f.step;
                 Continue();
                 return true;
             }
@@ -655,7 +731,7 @@ class Session {
             const json::value* current = f.slots.if_contains(name);
             auto a = ResolveSlot(slot, turn_, current, false);
             if (!a.mentioned) continue;
-            if (a.value && a.value->as_object().at("id") != current->as_object().at("id")) {
+            if (a.value && SlotId(*a.value) != SlotId(*current)) {
                 f.slots[name] = *a.value;
                 Confirm(def.steps[static_cast<std::size_t>(f.step)]);
                 return true;
@@ -718,11 +794,12 @@ class Session {
         bool cue = u_.text.find("呢") != std::string::npos || u_.text.find("那") != std::string::npos ||
                    u_.text.starts_with("and ") || u_.text.find("what about") != std::string::npos ||
                    u_.text.find("how about") != std::string::npos || u_.confidence < O().start_confidence;
-        if (!cue || turn_.customer.empty()) return false;
+        if (!cue || (def->requires_verification && turn_.customer.empty())) return false;
         json::object carried = st_.last_slots;
         bool changed = false;
+        std::string unresolved;  // a card or account the customer pointed at but did not settle ("the other one")
         for (const auto& [name, slot] : def->slots) {
-            if (slot.type == "text" || slot.type == "yes_no" || slot.type == "choice") {
+            if (slot.type == "text" || slot.type == "yes_no") {
                 carried.erase(name);
                 continue;
             }
@@ -730,10 +807,14 @@ class Session {
             if (a.value && (!IsBankSlot(slot.type) || a.mentioned)) {
                 carried[name] = *a.value;
                 changed = true;
+            } else if (IsBankSlot(slot.type) && a.mentioned && SlotOptions(slot, turn_).size() > 1) {
+                carried.erase(name);
+                unresolved = name;
             }
         }
-        if (!changed) return false;
-        StartFlow(*def, std::move(carried));
+        if (!changed && unresolved.empty()) return false;
+        if (changed) unresolved.clear();  // "那3053呢" named a card, not one of the accounts
+        StartFlow(*def, std::move(carried), unresolved);
         return true;
     }
 

@@ -37,14 +37,35 @@ bool IntentIs(const Turn& t, std::string_view intent, double min_confidence = 0.
 
 // 0-based ordinal the text names ("第二张", "the second one"), or -1.
 int Ordinal(std::string_view text) {
-    static const std::pair<std::initializer_list<std::string_view>, int> kOrdinals[] = {{{"第一", "first", "1st"}, 0},
-                                                                                        {{"第二", "second", "2nd"}, 1},
-                                                                                        {{"第三", "third", "3rd"}, 2},
-                                                                                        {{"第四", "fourth", "4th"}, 3}};
-    for (const auto& [words, n] : kOrdinals) {
-        if (HasAnyWord(text, words)) return n;
+    // Plain arrays: an initializer_list in a static table would point at a temporary array.
+    static constexpr std::string_view kOrdinals[][3] = {
+        {"第一", "first", "1st"}, {"第二", "second", "2nd"}, {"第三", "third", "3rd"}, {"第四", "fourth", "4th"}};
+    for (int n = 0; n < 4; ++n) {
+        for (std::string_view w : kOrdinals[n]) {
+            if (HasWord(text, w)) return n;
+        }
     }
     return -1;
+}
+
+std::size_t CodePoints(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// A short answer ("好的", "yes please", "不用了") rather than a question or a request of its own: only short
+// answers are read by their keywords, so "冻结要收费吗" is not a yes.
+bool Short(const Turn& t) {
+    const std::string& s = t.u.text;
+    bool han = std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    if (han) return CodePoints(s) <= 12;
+    return std::count(s.begin(), s.end(), ' ') < 6;
+}
+
+// The NLU is sure the message is something else (a question, another request).
+bool OtherIntent(const Turn& t) {
+    static constexpr std::string_view kActs[] = {"affirm", "deny", "cancel", "out_of_scope", "greet", "thanks", ""};
+    return t.u.confidence >= 0.6 && std::find(std::begin(kActs), std::end(kActs), t.u.intent) == std::end(kActs);
 }
 
 std::string Id(const json::value* v) {
@@ -104,6 +125,16 @@ bool StatusOk(const SlotDef& s, const std::string& status) {
 SlotAnswer ResolveCard(const SlotDef& s, Turn& t, const json::value* current, bool prompted) {
     const auto& cards = t.Cards();
     if (!cards) return {};
+    if (auto last4 = FindLast4(t)) {
+        // A card named by its digits is taken whatever its state, so the flow can say "already frozen" or
+        // "that is not a credit card" instead of offering a different card.
+        SlotAnswer a;
+        a.mentioned = true;
+        for (const auto& c : cards.value()) {
+            if (c.last4 == *last4) a.value = CardValue(c);
+        }
+        return a;
+    }
     std::vector<banking::Card> pool;
     for (const auto& c : cards.value()) {
         if (StatusOk(s, c.status) && (s.kind_filter.empty() || c.kind == s.kind_filter)) pool.push_back(c);
@@ -116,20 +147,29 @@ SlotAnswer ResolveCard(const SlotDef& s, Turn& t, const json::value* current, bo
         std::erase_if(pool, [&](const banking::Card& c) { return c.kind != (credit ? "credit" : "debit"); });
         narrowed = true;
     }
-    // Unless the customer is answering, a single candidate is only taken when the customer has one card.
-    if (!prompted && !narrowed && pool.size() == 1 && cards->size() > 1 && !FindLast4(t)) {
+    // Unless the customer is answering, a single candidate is only taken when the customer has one card (or
+    // one card of the kind the flow needs).
+    if (!prompted && !narrowed && s.kind_filter.empty() && pool.size() == 1 && cards->size() > 1) {
         bool any_other_active = std::any_of(cards->begin(), cards->end(), [&](const banking::Card& c) {
             return c.id != pool.front().id && c.status == "active";
         });
         if (any_other_active) return {};
     }
-    if (!prompted && !narrowed && pool.size() > 1 && !FindLast4(t) && !SaysOther(t)) return {};
-    return Choose(pool, t, current, prompted, FindLast4(t), CardValue, narrowed);
+    if (!prompted && !narrowed && pool.size() > 1 && !SaysOther(t)) return {};
+    return Choose(pool, t, current, prompted, std::nullopt, CardValue, narrowed);
 }
 
 SlotAnswer ResolveAccount(const SlotDef& s, Turn& t, const json::value* current, bool prompted) {
     const auto& accounts = t.Accounts();
     if (!accounts) return {};
+    if (auto last4 = FindLast4(t)) {
+        SlotAnswer a;
+        a.mentioned = true;
+        for (const auto& acc : accounts.value()) {
+            if (acc.last4 == *last4) a.value = AccountValue(acc);
+        }
+        return a;
+    }
     std::vector<banking::Account> pool;
     for (const auto& a : accounts.value()) {
         if (StatusOk(s, a.status) && (s.kind_filter.empty() || a.type == s.kind_filter)) pool.push_back(a);
@@ -140,15 +180,35 @@ SlotAnswer ResolveAccount(const SlotDef& s, Turn& t, const json::value* current,
         std::erase_if(pool, [&](const banking::Account& a) { return !pred(a); });
         narrowed = true;
     };
-    if (Has(text, {"美元", "usd", "dollar", "美金"})) narrow([](const auto& a) { return a.balance.currency == "USD"; });
-    if (Has(text, {"人民币", "cny", "rmb"})) narrow([](const auto& a) { return a.balance.currency == "CNY"; });
+    // What the customer named, kept as a filter when several accounts match ("my USD accounts").
+    json::object filter;
+    json::object label{{"zh", ""}, {"en", ""}};
+    if (Has(text, {"美元", "usd", "dollar", "美金"})) {
+        narrow([](const auto& a) { return a.balance.currency == "USD"; });
+        filter["currency"] = "USD";
+        label = {{"zh", "美元"}, {"en", "USD"}};
+    }
+    if (Has(text, {"人民币", "cny", "rmb"})) {
+        narrow([](const auto& a) { return a.balance.currency == "CNY"; });
+        filter["currency"] = "CNY";
+        label = {{"zh", "人民币"}, {"en", "CNY"}};
+    }
     if (Has(text, {"定期", "fixed deposit", "time deposit"})) {
         narrow([](const auto& a) { return a.type == "fixed_deposit"; });
+        filter["type"] = "fixed_deposit";
     } else if (Has(text, {"活期", "储蓄", "savings", "current account"})) {
         narrow([](const auto& a) { return a.type != "fixed_deposit"; });
+        filter["demand"] = true;
     }
-    if (!prompted && !narrowed && !FindLast4(t) && !SaysOther(t)) return {};
-    return Choose(pool, t, current, prompted, FindLast4(t), AccountValue, narrowed);
+    if (!prompted && !narrowed && !SaysOther(t)) return {};
+    SlotAnswer a = Choose(pool, t, current, prompted, std::nullopt, AccountValue, narrowed);
+    if (!a.value && narrowed && pool.size() > 1) {
+        filter["label"] = json::object{{"zh", std::string(label["zh"].as_string()) + "账户"},
+                                       {"en", std::string(label["en"].as_string()) +
+                                                  (label["en"].as_string().empty() ? "accounts" : " accounts")}};
+        a.value = std::move(filter);
+    }
+    return a;
 }
 
 json::object PeriodValue(const std::string& from, const std::string& to, json::object label) {
@@ -197,7 +257,11 @@ SlotAnswer ResolveLexicon(const std::map<std::string, std::vector<std::string>>&
     SlotAnswer a;
     std::size_t best = 0;
     for (const auto& [id, names] : lexicon) {
-        for (const auto& n : names) {
+        for (const auto& name : names) {
+            std::string n = name;
+            std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) {
+                return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c);
+            });
             if (n.size() > best && HasWord(t.u.text, n)) {
                 best = n.size();
                 a.value = json::object{{"id", id},
@@ -236,13 +300,15 @@ SlotAnswer ResolveTransferRef(Turn& t) {
     return a;
 }
 
+// The choice with the longest matching keyword ("duplicate charge" is a card problem, not a fee).
 SlotAnswer ResolveChoice(const SlotDef& s, Turn& t) {
     SlotAnswer a;
+    std::size_t best = 0;
     for (const auto& c : s.choices) {
         for (const auto& k : c.keywords) {
-            if (HasWord(t.u.text, k)) {
+            if (k.size() > best && HasWord(t.u.text, k)) {
+                best = k.size();
                 a.value = json::object{{"id", c.id}, {"label", json::object{{"zh", c.label.zh}, {"en", c.label.en}}}};
-                return a;
             }
         }
     }
@@ -286,22 +352,58 @@ bool SaysOther(const Turn& t) {
            HasAnyWord(t.u.text, {"other", "another", "the other one", "different"});
 }
 
+namespace {
+
+// The message opens with one of the words ("需要，麻烦帮我补一张", "no, the other one").
+bool OpensWith(const Turn& t, std::initializer_list<std::string_view> words) {
+    std::string_view text = t.u.text;
+    return std::any_of(words.begin(), words.end(), [&](std::string_view w) {
+        if (!text.starts_with(w)) return false;
+        if (text.size() == w.size()) return true;
+        auto next = static_cast<unsigned char>(text[w.size()]);
+        return next >= 0x80 ? text.substr(w.size()).starts_with("，") || text.substr(w.size()).starts_with("。") ||
+                                  text.substr(w.size()).starts_with("！")
+                            : !std::isalnum(next);
+    });
+}
+
+}  // namespace
+
+bool IsShort(const Turn& t) { return Short(t); }
+
+namespace {
+
+bool OpensAffirm(const Turn& t) {
+    return OpensWith(t, {"是",   "是的", "好", "好的", "对",   "对的", "需要", "要", "可以", "确认",
+                         "确定", "行",   "嗯", "yes",  "yeah", "yep",  "sure", "ok", "okay", "please"});
+}
+
+bool OpensDeny(const Turn& t) {
+    return OpensWith(t, {"不", "不用", "不要", "不需要", "不是", "不对", "否", "算了", "no", "nope", "not now"});
+}
+
+}  // namespace
+
 bool IsAffirm(const Turn& t) {
     if (IsDeny(t)) return false;
-    if (IntentIs(t, "affirm")) return true;
-    return Has(t.u.text, {"是的", "对的", "确认", "好的", "可以", "没错", "对", "是", "好", "行", "要", "需要"}) ||
+    if (IntentIs(t, "affirm") || OpensAffirm(t)) return true;
+    if (OtherIntent(t) || !Short(t)) return false;
+    return Has(t.u.text, {"是的", "对的", "确认", "确定", "提交", "好的", "可以", "没错", "对", "是", "好", "行", "要",
+                          "需要", "嗯"}) ||
            HasAnyWord(t.u.text, {"yes", "yeah", "yep", "sure", "ok", "okay", "confirm", "correct", "please do",
-                                 "go ahead", "right"});
+                                 "go ahead", "right", "submit", "do it", "please"});
 }
 
 bool IsDeny(const Turn& t) {
-    if (IntentIs(t, "deny")) return true;
+    if (IntentIs(t, "deny") || OpensDeny(t)) return true;
+    if (OtherIntent(t) || !Short(t)) return false;
     return Has(t.u.text, {"不是", "不用", "不要", "不需要", "不对", "否", "先不", "暂时不", "别"}) ||
            HasAnyWord(t.u.text, {"no", "nope", "don't", "do not", "not now", "no thanks", "wrong"});
 }
 
 bool IsCancel(const Turn& t) {
     if (IntentIs(t, "cancel", 0.6)) return true;
+    if (!Short(t)) return false;  // "…转到一半就退出来了" describes a problem; it cancels nothing
     return Has(t.u.text, {"算了", "取消", "不办了", "不弄了", "不查了", "退出"}) ||
            HasAnyWord(t.u.text, {"never mind", "nevermind", "cancel", "forget it", "stop", "quit"});
 }
@@ -364,8 +466,9 @@ std::vector<dialogue::QuickReply> SlotOptions(const SlotDef& s, Turn& t) {
     } else if (s.type == "choice") {
         for (const auto& c : s.choices) out.push_back({c.label.In(t.language), c.label.In(t.language)});
     } else if (s.type == "yes_no") {
-        out = t.language == "en" ? std::vector<dialogue::QuickReply>{{"Yes", "Yes"}, {"No", "No"}}
-                                 : std::vector<dialogue::QuickReply>{{"是", "是"}, {"否", "否"}};
+        bool en = t.language == "en";
+        out.push_back(dialogue::QuickReply{en ? "Yes" : "是", en ? "Yes" : "是"});
+        out.push_back(dialogue::QuickReply{en ? "No" : "否", en ? "No" : "否"});
     }
     if (out.size() > 6) out.resize(6);
     return out;

@@ -33,6 +33,9 @@ bool IsCancel(const Turn& turn);
 bool IsOptOut(const Turn& turn);   // "stop recommending products"
 bool SaysOther(const Turn& turn);  // "the other one", "另一张"
 
+// A short answer rather than a question or request of its own (at most 12 characters, or 6 words).
+bool IsShort(const Turn& turn);
+
 // Helpers shared with verification: a standalone 4-digit group, and a 6-digit code.
 std::optional<std::string> FindLast4(const Turn& turn);
 std::optional<std::string> FindDigits(std::string_view text, std::size_t length);
