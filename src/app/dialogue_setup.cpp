@@ -73,7 +73,22 @@ Result<std::shared_ptr<banking::CoreBank>> Http(const Config& config) {
     if (!token) return token.error();
     o.bearer_token = token.value();
     auto bank = banking::HttpCoreBank::Create(std::move(o));
-    if (!bank) return Error{bank.error().code, "bank: " + bank.error().message};
+    if (!bank) {
+        // The adapter names its options (base_url, ca_file, ...); the operator knows them as bank.http_*.
+        std::string message = bank.error().message;
+        for (const char* name : {"base_url", "timeout", "retries", "backoff", "breaker_failures", "breaker_cooldown",
+                                 "ca_file", "cert_file", "key_file", "bearer_token"}) {
+            std::string from = name;
+            if (auto pos = message.find(from); pos != std::string::npos && (pos == 0 || message[pos - 1] == ' ')) {
+                message.replace(
+                    pos, from.size(),
+                    std::string("bank.http_") + (from == "bearer_token" ? "token_file" : from) +
+                        (from == "timeout" || from == "backoff" || from == "breaker_cooldown" ? "_ms" : ""));
+                break;
+            }
+        }
+        return Error{bank.error().code, message};
+    }
     return std::shared_ptr<banking::CoreBank>(std::move(bank.value()));
 }
 

@@ -5,8 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
-  api, createConversation, postMessage, shutdown, start, uniqueId, WAIT_MS,
+  api, createConversation, postMessage, runKefu, shutdown, start, uniqueId, WAIT_MS,
 } from './util.mjs';
 
 const SECRET = 'flows-test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -172,5 +175,64 @@ test('a core system that times out or answers 500: an apology and an alternative
   } finally {
     await shutdown(srv);
     await core.close();
+  }
+});
+
+test('kefu chat runs the demo bank in a terminal: verify, balance, freeze, stories and flow checks', { timeout: 120000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kefu-chat-'));
+  const env = {
+    KEFU_STORAGE_PATH: path.join(dir, 'kefu.db'),
+    KEFU_BOT_MODEL_DIR: path.join(os.tmpdir(), 'kefu-test-models'),
+    KEFU_LOG_LEVEL: 'warn',
+  };
+  try {
+    // A phone number gets a code: the sandbox shows the text message it "sent" as an sms> line.
+    let r = await runKefu(['chat', '--language', 'zh'], { env, input: '查一下余额\n13800138001\n', timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const sms = r.stdout.match(/sms> .*验证码是(\d{6})/);
+    assert.ok(sms, `the sandbox SMS is shown: ${r.stdout}`);
+    assert.doesNotMatch(r.stdout, /52,340\.18/, 'no balance before the code');
+
+    r = await runKefu(['chat', '--language', 'zh'], {
+      env, input: '查一下余额\n1282，1988年4月12日\n冻结尾号3053的卡\n1\n', timeoutMs: 60000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /尾号2601的人民币储蓄账户：52,340\.18元/);
+    assert.match(r.stdout, /已冻结尾号3053的借记卡/, 'quick reply 1 (是) confirmed the freeze');
+
+    // The freeze is in the database: resetting the sandbox undoes it.
+    r = await runKefu(['bank', 'reset', '--as-of', '2026-11-23'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /12 customers/);
+
+    r = await runKefu(['flows', 'check'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /flows: ok \(10 flows\)/);
+    r = await runKefu(['stories', '--filter', '没有信用卡'], { env, timeoutMs: 120000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /1 passed, 0 failed/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unusable bank configuration stops the server at start with a clear message', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kefu-bankcfg-'));
+  const env = { KEFU_STORAGE_PATH: path.join(dir, 'kefu.db'), KEFU_SERVER_PORT: '0' };
+  try {
+    let r = await runKefu(['serve'], { env: { ...env, KEFU_BANK_ADAPTER: 'http' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bank\.http_base_url: required when bank\.adapter is http/);
+    r = await runKefu(['serve'], { env: { ...env, KEFU_BANK_ADAPTER: 'http', KEFU_BANK_HTTP_BASE_URL: 'ftp://core' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bank\.http_base_url/);
+    r = await runKefu(['serve'], { env: { ...env, KEFU_BANK_ADAPTER: 'none', KEFU_DIALOGUE_SHOW_OTP_IN_LOG: 'true' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /show_otp_in_log: allowed only with bank\.adapter = sandbox/);
+    r = await runKefu(['serve'], { env: { ...env, KEFU_BANK_ADAPTER: 'ftp' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bank\.adapter/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

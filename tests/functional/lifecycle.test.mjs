@@ -158,7 +158,7 @@ describe('command line', () => {
   // Never let a test that fails to refuse start a server on a real port or database.
   const safeEnv = { KEFU_SERVER_PORT: '0', KEFU_STORAGE_PATH: path.join(tmp, 'cli.db') };
 
-  for (const args of [['--help'], ['serve', '--help'], ['config', 'check', '--help'], ['chat', '--help'], ['version', '--help']]) {
+  for (const args of [['--help'], ['serve', '--help'], ['config', 'check', '--help'], ['chat', '--help'], ['version', '--help'], ['stories', '--help'], ['flows', 'check', '--help'], ['bank', 'reset', '--help']]) {
     test(`kefu ${args.join(' ')} exits 0 with usage on stdout`, async () => {
       const r = await runKefu(args, { env: safeEnv });
       assert.equal(r.code, 0, `exit code: ${r.stderr}`);
