@@ -116,22 +116,18 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     auto guard = co_await turn_locks_.Lock(conv.id);
 
     // A retry of a stored message gets the stored answer; the bot does not run again (a retried "freeze my
-    // card" must not act twice).
-    if (!client_message_id.empty()) {
-        auto stored = co_await Await<storage::AppendOutcome>(
-            [&](auto done) { store_.FindTurn(conv.id, client_message_id, std::move(done)); });
-        if (stored) {
-            if (stored->message.text != text) {
-                co_return Error{ErrorCode::kConflict, "client_message_id was already used for a different message"};
-            }
-            if (on_stored) on_stored(stored->message, true);
-            co_return PostedMessage{std::move(stored->message), std::move(stored->replies), true};
+    // card" must not act twice). The same read brings the dialogue state.
+    auto prepared = co_await Await<storage::TurnContext>(
+        [&](auto done) { store_.PrepareTurn(conv.id, client_message_id, std::move(done)); });
+    if (!prepared) co_return prepared.error();
+    if (auto& stored = prepared->stored) {
+        if (stored->message.text != text) {
+            co_return Error{ErrorCode::kConflict, "client_message_id was already used for a different message"};
         }
-        if (stored.error().code != ErrorCode::kNotFound) co_return stored.error();
+        if (on_stored) on_stored(stored->message, true);
+        co_return PostedMessage{std::move(stored->message), std::move(stored->replies), true};
     }
-    auto record = co_await Await<storage::ConversationRecord>(
-        [&](auto done) { store_.GetConversation(conv.id, std::move(done)); });
-    if (!record) co_return record.error();
+    const storage::ConversationRecord* record = &prepared->conversation;
     if (record->status != "open") co_return Error{ErrorCode::kConversationEnded, "the conversation has ended"};
 
     // The bot answers first, on a worker thread (a flow may wait on the core bank); the customer message, the

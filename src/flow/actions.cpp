@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 
 namespace kefu::flow {
 
@@ -243,6 +244,10 @@ ActionResult RunAction(const std::string& action, const json::object& args, Turn
         r = {"error", {}};
     }
     turn.calls.push_back(action + ":" + r.outcome);
+    metrics::Default()
+        .GetCounter("kefu_bank_actions_total", "Core-banking actions run by flows, by action and outcome.",
+                    metrics::Label("action", action) + "," + metrics::Label("outcome", r.outcome))
+        .Inc();
     return r;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "flow/actions.hpp"
 #include "flow/slots.hpp"
 #include "flow/state.hpp"
@@ -384,7 +385,15 @@ class Session {
         return Failed(st_.verify.otp_customer);
     }
 
+    static void CountVerification(std::string_view method, std::string_view result) {
+        metrics::Default()
+            .GetCounter("kefu_verifications_total", "Identity verifications in conversations, by method and result.",
+                        metrics::Label("method", method) + "," + metrics::Label("result", result))
+            .Inc();
+    }
+
     bool Verified(const std::string& customer, const std::string& method) {
+        CountVerification(method, "ok");
         if (p_.guard && p_.guard->LockedUntil(customer) > now_) {
             st_.verify.locked_until = p_.guard->LockedUntil(customer);
             return Verification();  // reports the lock
@@ -407,6 +416,7 @@ class Session {
     }
 
     bool Failed(const std::string& customer) {
+        CountVerification(st_.verify.stage == "otp" ? "otp" : "card_birth_date", "failed");
         ++st_.verify.failures;
         if (p_.guard && !customer.empty()) {
             UnixMillis until = p_.guard->RecordFailure(customer, now_, O().lock_after, O().lock_ms);
@@ -418,6 +428,7 @@ class Session {
             st_.verify.stage.clear();
             st_.flow.reset();
             SayKey("verify_locked", LockVars(), AgentOptions());
+            CountVerification("any", "locked");
             return true;
         }
         if (st_.verify.stage == "otp") st_.verify.stage = "identify";

@@ -59,6 +59,11 @@ struct AppendOutcome {
     std::vector<MessageRecord> replies;  // for a duplicate: the messages stored in reply to the original
 };
 
+struct TurnContext {
+    ConversationRecord conversation;
+    std::optional<AppendOutcome> stored;  // the earlier turn with the same client_message_id
+};
+
 struct CreatedConversation {
     ConversationRecord conversation;
     std::vector<MessageRecord> messages;  // the initial messages, with their seqs
@@ -89,9 +94,11 @@ class ConversationStore {
     // duplicate nothing is written and the original message and its replies are returned.
     virtual void AppendTurn(std::string conversation_id, NewMessage customer, std::vector<NewMessage> replies,
                             std::optional<std::string> state, Callback<AppendOutcome> done) = 0;
-    // The turn stored for this client_message_id (the customer message and its replies), or kNotFound. Lets a
-    // retry be answered without running the bot again: a retried "freeze my card" must not act twice.
-    virtual void FindTurn(std::string conversation_id, std::string client_message_id, Callback<AppendOutcome> done) = 0;
+    // What a new turn needs, in one read: the conversation (with its dialogue state) and the turn already
+    // stored for this client_message_id, if any, so that a retry is answered without running the bot again (a
+    // retried "freeze my card" must not act twice). kNotFound if there is no such conversation.
+    virtual void PrepareTurn(std::string conversation_id, std::string client_message_id,
+                             Callback<TurnContext> done) = 0;
     // Appends bot, agent or system messages in order, assigning consecutive seqs.
     virtual void AppendMessages(std::string conversation_id, std::vector<NewMessage> messages,
                                 Callback<std::vector<MessageRecord>> done) = 0;

@@ -142,12 +142,15 @@ class SqliteConversationStore final : public ConversationStore {
         AppendTurn(std::move(conversation_id), std::move(message), {}, std::nullopt, std::move(done));
     }
 
-    void FindTurn(std::string conversation_id, std::string client_message_id, Callback<AppendOutcome> done) override {
-        db_.Read<AppendOutcome>(
+    void PrepareTurn(std::string conversation_id, std::string client_message_id, Callback<TurnContext> done) override {
+        db_.Read<TurnContext>(
             [conversation_id = std::move(conversation_id),
-             client_message_id = std::move(client_message_id)](Connection& c) -> Result<AppendOutcome> {
-                if (auto out = LoadTurn(c, conversation_id, client_message_id)) return *std::move(out);
-                return Error{ErrorCode::kNotFound, "no such message"};
+             client_message_id = std::move(client_message_id)](Connection& c) -> Result<TurnContext> {
+                auto conv = LoadConversation(c, conversation_id);
+                if (!conv) return conv.error();
+                TurnContext out{std::move(conv.value()), std::nullopt};
+                if (!client_message_id.empty()) out.stored = LoadTurn(c, conversation_id, client_message_id);
+                return out;
             },
             std::move(done));
     }
