@@ -27,13 +27,8 @@ int RunChat(const Config& config, const std::string& language, std::istream& in,
     }
     std::shared_ptr<const nlu::Normaliser> norm = std::move(normaliser.value());
     // The knowledge base lives in the database (seeded from the pack on first use), as in the server.
-    std::unique_ptr<storage::sqlite::Database> db;
-    try {
-        db = storage::sqlite::Database::Open({config.storage.path, 1, static_cast<int>(config.storage.batch_max)});
-    } catch (const std::exception& e) {
-        std::cerr << "kefu: cannot open storage: " << e.what() << "\n";
-        return 1;
-    }
+    auto db = OpenCommandDatabase(config);
+    if (!db) return 1;
     if (auto seeded = SeedKnowledgeFromPack(*db, config); !seeded) {
         std::cerr << "kefu: cannot seed the knowledge base: " << seeded.error().message << "\n";
         return 2;

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/kb_setup.hpp"
 #include "banking/http_bank.hpp"
 #include "banking/sandbox_bank.hpp"
 #include "core/log.hpp"
@@ -124,13 +125,8 @@ int BankReset(const Config& config, const std::string& as_of) {
                   << ")\n";
         return 2;
     }
-    std::unique_ptr<storage::sqlite::Database> db;
-    try {
-        db = storage::sqlite::Database::Open({config.storage.path, 1, static_cast<int>(config.storage.batch_max)});
-    } catch (const std::exception& e) {
-        std::cerr << "kefu: cannot open storage: " << e.what() << "\n";
-        return 1;
-    }
+    auto db = OpenCommandDatabase(config);
+    if (!db) return 1;
     std::vector<std::string> problems;
     auto report =
         banking::LoadSandbox(*db, SandboxFile(config), as_of.empty() ? LocalIsoNow().substr(0, 10) : as_of, &problems);

@@ -22,15 +22,6 @@ using storage::sqlite::Connection;
 
 namespace {
 
-std::unique_ptr<storage::sqlite::Database> OpenDb(const Config& config) {
-    try {
-        return storage::sqlite::Database::Open({config.storage.path, 1, static_cast<int>(config.storage.batch_max)});
-    } catch (const std::exception& e) {
-        std::cerr << "kefu: cannot open storage " << config.storage.path << ": " << e.what() << "\n";
-        return nullptr;
-    }
-}
-
 std::shared_ptr<const nlu::Normaliser> MakeNormaliser() {
     auto n = nlu::Normaliser::Create();
     if (!n) {
@@ -61,7 +52,7 @@ int KbImport(const Config& config, const KbImportArgs& args) {
         std::cerr << "kefu: " << parsed.problems.size() << " problem(s); nothing was imported\n";
         return 1;
     }
-    auto db = OpenDb(config);
+    auto db = OpenCommandDatabase(config);
     if (!db) return 1;
     auto counts = db->WriteAndWait<kb::ImportCounts>([&](Connection& c) {
         return kb::ImportEntries(c, parsed.items, args.publish, "cli", NowMillis(), args.dry_run);
@@ -84,7 +75,7 @@ int KbExport(const Config& config, const std::string& format_name, const std::st
         std::cerr << "kefu: --format must be csv, json or yaml\n";
         return 2;
     }
-    auto db = OpenDb(config);
+    auto db = OpenCommandDatabase(config);
     if (!db) return 1;
     auto entries = db->ReadAndWait<std::vector<kb::Entry>>([&](Connection& c) { return kb::LoadForExport(c, status); });
     db->Close();
@@ -110,7 +101,7 @@ int KbExport(const Config& config, const std::string& format_name, const std::st
 int KbQuery(const Config& config, int top, const std::string& language, std::istream& in, std::ostream& out) {
     auto normaliser = MakeNormaliser();
     if (!normaliser) return 1;
-    auto db = OpenDb(config);
+    auto db = OpenCommandDatabase(config);
     if (!db) return 1;
     if (auto seeded = SeedKnowledgeFromPack(*db, config); !seeded) {
         std::cerr << "kefu: " << seeded.error().message << "\n";
@@ -153,7 +144,7 @@ int KbQuery(const Config& config, int top, const std::string& language, std::ist
 int KbGaps(const Config& config, int days, int limit, bool as_json) {
     auto normaliser = MakeNormaliser();
     if (!normaliser) return 1;
-    auto db = OpenDb(config);
+    auto db = OpenCommandDatabase(config);
     if (!db) return 1;
     std::int64_t since = NowMillis() - static_cast<std::int64_t>(days) * 86'400'000;
     auto gaps = db->ReadAndWait<std::vector<kb::Gap>>([since](Connection& c) { return kb::GapsSince(c, since, 5000); });
@@ -183,7 +174,7 @@ int KbGaps(const Config& config, int days, int limit, bool as_json) {
 }
 
 int StaffAdd(const Config& config, const std::string& name, const std::string& role) {
-    auto db = OpenDb(config);
+    auto db = OpenCommandDatabase(config);
     if (!db) return 1;
     auto token = db->WriteAndWait<std::string>([&](Connection& c) { return api::AddStaff(c, name, role); });
     db->Close();

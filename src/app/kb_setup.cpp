@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <iostream>
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -14,6 +15,15 @@
 namespace kefu::app {
 
 namespace fs = std::filesystem;
+
+std::unique_ptr<storage::sqlite::Database> OpenCommandDatabase(const Config& config) {
+    try {
+        return storage::sqlite::Database::Open({config.storage.path, 1, static_cast<int>(config.storage.batch_max)});
+    } catch (const std::exception& e) {
+        std::cerr << "kefu: cannot open storage " << config.storage.path << ": " << e.what() << "\n";
+        return nullptr;
+    }
+}
 
 kb::ServiceOptions KbServiceOptions(const Config& config) {
     kb::ServiceOptions o;

@@ -11,6 +11,9 @@ namespace kefu::app {
 
 kb::ServiceOptions KbServiceOptions(const Config& config);
 
+// The database for a command (one reader thread), or null after printing why it cannot be opened.
+std::unique_ptr<storage::sqlite::Database> OpenCommandDatabase(const Config& config);
+
 // When kb.seed_from_pack is on and the knowledge base has no entries at all, imports the pack's
 // kb/faq*.csv|json|yaml files, published, as "system". Returns the number of entries created. A bad file
 // fails with "file:line: reason".

@@ -122,19 +122,22 @@ bool StatusOk(const SlotDef& s, const std::string& status) {
            std::find(s.status_filter.begin(), s.status_filter.end(), status) != s.status_filter.end();
 }
 
+// A card or account named by its digits is taken whatever its state, so the flow can say "already frozen"
+// or "that is not a credit card" instead of offering a different one.
+template <typename T, typename ToValue>
+SlotAnswer ByLast4(const std::vector<T>& items, const std::string& last4, ToValue to_value) {
+    SlotAnswer a;
+    a.mentioned = true;
+    for (const auto& item : items) {
+        if (item.last4 == last4) a.value = to_value(item);
+    }
+    return a;
+}
+
 SlotAnswer ResolveCard(const SlotDef& s, Turn& t, const json::value* current, bool prompted) {
     const auto& cards = t.Cards();
     if (!cards) return {};
-    if (auto last4 = FindLast4(t)) {
-        // A card named by its digits is taken whatever its state, so the flow can say "already frozen" or
-        // "that is not a credit card" instead of offering a different card.
-        SlotAnswer a;
-        a.mentioned = true;
-        for (const auto& c : cards.value()) {
-            if (c.last4 == *last4) a.value = CardValue(c);
-        }
-        return a;
-    }
+    if (auto last4 = FindLast4(t)) return ByLast4(cards.value(), *last4, CardValue);
     std::vector<banking::Card> pool;
     for (const auto& c : cards.value()) {
         if (StatusOk(s, c.status) && (s.kind_filter.empty() || c.kind == s.kind_filter)) pool.push_back(c);
@@ -162,14 +165,7 @@ SlotAnswer ResolveCard(const SlotDef& s, Turn& t, const json::value* current, bo
 SlotAnswer ResolveAccount(const SlotDef& s, Turn& t, const json::value* current, bool prompted) {
     const auto& accounts = t.Accounts();
     if (!accounts) return {};
-    if (auto last4 = FindLast4(t)) {
-        SlotAnswer a;
-        a.mentioned = true;
-        for (const auto& acc : accounts.value()) {
-            if (acc.last4 == *last4) a.value = AccountValue(acc);
-        }
-        return a;
-    }
+    if (auto last4 = FindLast4(t)) return ByLast4(accounts.value(), *last4, AccountValue);
     std::vector<banking::Account> pool;
     for (const auto& a : accounts.value()) {
         if (StatusOk(s, a.status) && (s.kind_filter.empty() || a.type == s.kind_filter)) pool.push_back(a);
