@@ -4,7 +4,7 @@
 // and HttpCoreBank (a real core system over HTTP/JSON; banking/http_bank.hpp, contract in
 // docs/core-banking-http.md).
 //
-// Calls are synchronous and may block for up to CallContext::timeout (plus retries): the dialogue runs
+// Calls are synchronous and may block for up to CallContext::timeout, retries included: the dialogue runs
 // them on its worker threads, never on an I/O thread. Implementations are thread-safe.
 //
 // Errors: kNotFound (no such customer/card/transfer for this customer), kUpstreamTimeout (the core did not
