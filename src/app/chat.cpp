@@ -61,7 +61,8 @@ int RunChat(const Config& config, const std::string& language, std::istream& in,
             auto idx = static_cast<std::size_t>(std::stoi(line));
             if (idx >= 1 && idx <= last.quick_replies.size()) line = last.quick_replies[idx - 1].payload;
         }
-        dialogue::TurnInput input{"terminal", "cli", language, line, state, {}, std::to_string(++turns), {}};
+        const std::string message_id = std::to_string(++turns);
+        dialogue::TurnInput input{"terminal", "cli", language, line, state, {}, message_id, {}};
         auto turn = pipeline.Run(input);
         if (turn.decision.state) state = *turn.decision.state;
         for (const auto& m : turn.replies) {
