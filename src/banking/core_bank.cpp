@@ -1,5 +1,7 @@
 #include "banking/core_bank.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cstdlib>
 
@@ -35,9 +37,7 @@ std::optional<std::int64_t> ParseCents(std::string_view text) {
 std::string FormatCents(std::int64_t cents) {
     bool negative = cents < 0;
     std::uint64_t a = negative ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
-    std::string frac = std::to_string(a % 100);
-    if (frac.size() < 2) frac.insert(0, "0");
-    return (negative ? "-" : "") + std::to_string(a / 100) + "." + frac;
+    return fmt::format("{}{}.{:02d}", negative ? "-" : "", a / 100, a % 100);
 }
 
 }  // namespace kefu::banking
