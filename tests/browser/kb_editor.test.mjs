@@ -298,17 +298,18 @@ describe('knowledge-base editor', () => {
   });
 
   test('edit a published answer, save, submit, approve: the chat widget answers with the new text', { timeout: TIMEOUT }, async (t) => {
-    const id = 'branch-hours';
-    const question = 'What are your branch opening hours?';
+    // An FAQ that no business flow handles (branch hours now run as a flow with its own text).
+    const id = 'acct-statement';
+    const question = 'How can I get or print my account statement?';
     const before = await getEntry(id);
     assert.equal(before.status, 'published');
     assert.equal(before.content.en.question, question);
     const mark = marker('KBMARK');
-    const newAnswer = `Our branches are open **9:00-17:00** on weekdays (${mark}).\n- Weekends: selected branches only`;
+    const newAnswer = `Export a statement in the app under **Accounts > Transaction History** (${mark}).\n- Or print one at a branch`;
 
     const page = await openEditor(t);
     await signIn(page);
-    await page.getByTestId('search').fill('branch opening hours');
+    await page.getByTestId('search').fill('print my account statement');
     await page.getByTestId('search').press('Enter');
     await page.locator(`[data-testid="entry-row"][data-id="${id}"] [data-testid="entry-link"]`).click();
     await page.getByTestId('view-editor').waitFor();
@@ -372,8 +373,8 @@ describe('knowledge-base editor', () => {
     }
     assert.ok(seenAfter <= 5000, `the widget shows the new answer within 5 s of approval (it took ${seenAfter} ms)`);
     const answer = replies.find((r) => r.text.includes(mark));
-    assert.match(answer.text, /Our branches are open 9:00-17:00 on weekdays/, 'the Markdown is rendered, not shown raw');
-    assert.deepEqual(answer.strong, ['9:00-17:00'], 'bold is a <strong> in the widget');
+    assert.match(answer.text, /Export a statement in the app under Accounts > Transaction History/, 'the Markdown is rendered, not shown raw');
+    assert.deepEqual(answer.strong, ['Accounts > Transaction History'], 'bold is a <strong> in the widget');
   });
 
   test('the answer preview renders the Markdown subset and shows typed HTML as text', { timeout: TIMEOUT }, async (t) => {
