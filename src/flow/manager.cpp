@@ -669,6 +669,16 @@ class Session {
             return false;
         }
         auto& f = *st_.flow;
+        // The pack was reloaded since this state was stored and the step is gone or changed: start afresh
+        // rather than act on a step the customer never saw.
+        const bool step_gone =
+            f.step < 0 || f.step >= static_cast<int>(def->steps.size()) ||
+            (f.awaiting == "confirm" && def->steps[static_cast<std::size_t>(f.step)].kind != "confirm") ||
+            (f.awaiting == "slot" && !def->slots.contains(f.slot));
+        if (step_gone && f.awaiting != "verify") {
+            st_.flow.reset();
+            return false;
+        }
         if (f.awaiting == "verify") {  // verification was cancelled or locked; start again
             st_.flow.reset();
             return false;
