@@ -43,7 +43,7 @@ std::shared_ptr<const FlowSet> OneFlow() {
 }
 
 dialogue::Decision Turn(const FlowPolicy& policy, const std::string& state, const std::string& text,
-                       const std::string& intent = "affirm") {
+                        const std::string& intent = "affirm") {
     dialogue::TurnInput in{"cv", "web", "en", text, state, {}, "m1", "2026-11-23T10:00:00+08:00"};
     dialogue::Understanding u;
     u.text = text;
@@ -54,8 +54,8 @@ dialogue::Decision Turn(const FlowPolicy& policy, const std::string& state, cons
 }
 
 TEST(FlowPolicy, AStepThatNoLongerExistsAfterAReloadStartsAfresh) {
-    FlowPolicy policy(ManagerParts{OneFlow(), nullptr, nullptr, nullptr, std::make_shared<FixedPolicy>(),
-                                   std::make_shared<FixedResponder>(), {}});
+    FlowPolicy policy(ManagerParts{
+        OneFlow(), nullptr, nullptr, nullptr, std::make_shared<FixedPolicy>(), std::make_shared<FixedResponder>(), {}});
     // Waiting at step 7 of a flow that now has one step: the "yes" must not run anything.
     std::string state = R"({"flow":{"name":"card_freeze","step":7,"awaiting":"confirm","slots":{},"vars":{}}})";
     auto d = Turn(policy, state, "yes");
@@ -71,8 +71,8 @@ TEST(FlowPolicy, AStepThatNoLongerExistsAfterAReloadStartsAfresh) {
 }
 
 TEST(FlowPolicy, AFlowWithoutVerificationAsksToConfirmAtOnce) {
-    FlowPolicy policy(ManagerParts{OneFlow(), nullptr, nullptr, nullptr, std::make_shared<FixedPolicy>(),
-                                   std::make_shared<FixedResponder>(), {}});
+    FlowPolicy policy(ManagerParts{
+        OneFlow(), nullptr, nullptr, nullptr, std::make_shared<FixedPolicy>(), std::make_shared<FixedResponder>(), {}});
     // The confirm-only flow needs no verification: it asks to confirm.
     auto d = Turn(policy, "", "freeze my card", "freeze_card");
     EXPECT_EQ(d.flow, "card_freeze");
