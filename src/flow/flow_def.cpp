@@ -402,8 +402,13 @@ void ReadLexicon(Reader& r, const YAML::Node& root, FlowSet& set) {
     r.Keys(root, {"version", "lexicon"}, "lexicon file");
     const auto& lex = root["lexicon"];
     r.Keys(lex, {"merchants", "categories"}, "lexicon");
-    for (const auto& [key, target] :
-         {std::pair{"merchants", &set.merchants}, std::pair{"categories", &set.categories}}) {
+    struct Target {
+        const char* key;
+        std::map<std::string, std::vector<std::string>>* names;
+        std::map<std::string, std::vector<std::string>>* keys;
+    };
+    for (const auto& [key, target, keys] : {Target{"merchants", &set.merchants, &set.merchant_keys},
+                                            Target{"categories", &set.categories, &set.category_keys}}) {
         const auto& n = lex[key];
         if (!n) continue;
         if (!n.IsMap()) {
@@ -412,7 +417,8 @@ void ReadLexicon(Reader& r, const YAML::Node& root, FlowSet& set) {
         }
         for (const auto& kv : n) {
             for (auto& w : r.List(kv.second, kv.first.as<std::string>())) {
-                (*target)[kv.first.as<std::string>()].push_back(w);  // display names; matched case-insensitively
+                (*keys)[kv.first.as<std::string>()].push_back(Lower(w));
+                (*target)[kv.first.as<std::string>()].push_back(w);
             }
         }
     }

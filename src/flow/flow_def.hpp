@@ -107,8 +107,11 @@ struct RecommendationRule {
 struct FlowSet {
     std::vector<FlowDef> flows;
     Messages messages;
-    std::map<std::string, std::vector<std::string>> merchants;   // merchant id -> names (normalised)
-    std::map<std::string, std::vector<std::string>> categories;  // category -> words (normalised)
+    std::map<std::string, std::vector<std::string>> merchants;   // merchant id -> names (first zh, then en)
+    std::map<std::string, std::vector<std::string>> categories;  // category -> words (first zh, then en)
+    // The same names in ASCII lower case, made once at load for matching against normalised text.
+    std::map<std::string, std::vector<std::string>> merchant_keys;
+    std::map<std::string, std::vector<std::string>> category_keys;
     std::vector<RecommendationRule> recommendations;
 
     const FlowDef* Find(std::string_view name) const;

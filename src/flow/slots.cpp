@@ -249,15 +249,13 @@ SlotAnswer ResolvePeriod(const SlotDef&, Turn& t) {
     return a;
 }
 
-SlotAnswer ResolveLexicon(const std::map<std::string, std::vector<std::string>>& lexicon, Turn& t) {
+// `keys`: the names lower-cased at load (FlowSet::merchant_keys), matched; `lexicon`: the display names.
+SlotAnswer ResolveLexicon(const std::map<std::string, std::vector<std::string>>& lexicon,
+                          const std::map<std::string, std::vector<std::string>>& keys, Turn& t) {
     SlotAnswer a;
     std::size_t best = 0;
     for (const auto& [id, names] : lexicon) {
-        for (const auto& name : names) {
-            std::string n = name;
-            std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) {
-                return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c);
-            });
+        for (const auto& n : keys.at(id)) {
             if (n.size() > best && HasWord(t.u.text, n)) {
                 best = n.size();
                 a.value = json::object{{"id", id},
@@ -416,9 +414,9 @@ SlotAnswer ResolveSlot(const SlotDef& s, Turn& t, const json::value* current, bo
     if (s.type == "period") return ResolvePeriod(s, t);
     if (s.type == "merchant") {
         // A merchant ("淘宝") or, failing that, a category ("dining"): {id, label} or {category, label}.
-        auto a = ResolveLexicon(t.flows.merchants, t);
+        auto a = ResolveLexicon(t.flows.merchants, t.flows.merchant_keys, t);
         if (a.value) return a;
-        a = ResolveLexicon(t.flows.categories, t);
+        a = ResolveLexicon(t.flows.categories, t.flows.category_keys, t);
         if (a.value) {
             json::object& o = a.value->as_object();
             o["category"] = o["id"];
