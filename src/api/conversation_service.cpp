@@ -1,7 +1,6 @@
 #include "api/conversation_service.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <ctime>
@@ -10,6 +9,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 #include "storage/async.hpp"
 
 namespace kefu::api {
@@ -48,15 +48,15 @@ void ConversationService::Remember(const std::string& id, CachedAuth auth) {
 }
 
 std::vector<storage::NewMessage> ConversationService::ToNewMessages(const std::vector<dialogue::BotMessage>& replies,
-                                                                    std::optional<std::int64_t> in_reply_to,
-                                                                    const json::object& meta_extra) const {
+                                                                    std::optional<std::int64_t> in_reply_to) const {
     std::vector<storage::NewMessage> out;
+    out.reserve(replies.size());
     UnixMillis now = NowMillis();
     for (const auto& r : replies) {
-        json::object meta = meta_extra;
-        meta["quick_replies"] = QuickRepliesJson(r);
+        std::string meta =
+            r.quick_replies.empty() ? "{}" : json::serialize(json::object{{"quick_replies", QuickRepliesJson(r)}});
         out.push_back(
-            storage::NewMessage{NewId("msg_"), "bot", r.text, std::nullopt, in_reply_to, json::serialize(meta), now});
+            storage::NewMessage{NewId("msg_"), "bot", r.text, std::nullopt, in_reply_to, std::move(meta), now});
     }
     return out;
 }
@@ -73,7 +73,7 @@ awaitable<Result<CreatedConversation>> ConversationService::Create(CreateConvers
     rec.created_at = rec.updated_at = now;
     auto pipeline = pipelines_.Get();
     if (!pipeline) co_return Error{ErrorCode::kUnavailable, "the bot is starting; try again shortly"};
-    auto welcome = ToNewMessages({pipeline->Welcome(request.language)}, std::nullopt, {});
+    auto welcome = ToNewMessages({pipeline->Welcome(request.language)}, std::nullopt);
     auto created = co_await Await<storage::CreatedConversation>(
         [&](auto done) { store_.CreateConversation(rec, std::move(welcome), std::move(done)); });
     if (!created) co_return created.error();
@@ -135,10 +135,14 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     const std::string customer = conv.customer_ref.value_or("");
     dialogue::TurnInput input{conv.id,       conv.channel, conv.language,     text,
                               record->state, customer,     client_message_id, {}};
-    auto io = co_await boost::asio::this_coro::executor;
-    co_await boost::asio::post(workers_, boost::asio::use_awaitable);
-    dialogue::TurnResult turn = pipeline->Run(input);
-    co_await boost::asio::post(io, boost::asio::use_awaitable);
+    // co_spawn, not a bare post(workers_): a posted use_awaitable handler resumes on the coroutine's own (I/O)
+    // executor, so the bot would run on the I/O threads after all.
+    auto run = [&pipeline, &input]() -> awaitable<dialogue::TurnResult> {
+        static thread_local const bool named = (SetThreadName("kefu-bot"), true);
+        (void)named;
+        co_return pipeline->Run(input);
+    };
+    dialogue::TurnResult turn = co_await boost::asio::co_spawn(workers_, run, boost::asio::use_awaitable);
     json::array top;
     for (const auto& [intent, confidence] : turn.understanding.top) {
         top.push_back(json::object{{"intent", intent}, {"confidence", confidence}});
@@ -164,10 +168,12 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
                                                  {"score", turn.understanding.sentiment_score},
                                                  {"anger", turn.understanding.anger},
                                                  {"urgency", turn.understanding.urgency}}}};
-    storage::NewMessage msg{NewId("msg_"), "customer", std::move(text), client_message_id,
-                            std::nullopt,  "{}",       NowMillis()};
+    // What the bot understood belongs to the customer's message (once per turn, however many replies), for
+    // the agent's context and analytics; the replies carry only their quick replies.
+    storage::NewMessage msg{NewId("msg_"),         "customer", std::move(text), client_message_id, std::nullopt,
+                            json::serialize(meta), NowMillis()};
     auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
-        store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt, meta),
+        store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt),
                           std::move(turn.decision.state), std::move(done));
     });
     if (!appended) co_return appended.error();

@@ -94,8 +94,7 @@ class ConversationService {
         ConversationRef ref;
     };
     std::vector<storage::NewMessage> ToNewMessages(const std::vector<dialogue::BotMessage>& replies,
-                                                   std::optional<std::int64_t> in_reply_to,
-                                                   const boost::json::object& meta_extra) const;
+                                                   std::optional<std::int64_t> in_reply_to) const;
     void Remember(const std::string& id, CachedAuth auth);
 
     storage::ConversationStore& store_;

@@ -9,6 +9,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/pii.hpp"
+#include "core/thread_name.hpp"
 #include "nlu/intent_model.hpp"
 #include "nlu/normalise.hpp"
 
@@ -87,8 +88,14 @@ Result<bool> KbService::Start(std::shared_ptr<const nlu::IntentModel> model) {
     }
     auto built = RebuildIfChanged(true);
     if (!built) return built;
-    indexer_ = std::thread([this] { IndexerLoop(); });
-    improver_ = std::thread([this] { ImproverLoop(); });
+    indexer_ = std::thread([this] {
+        SetThreadName("kefu-kb-index");
+        IndexerLoop();
+    });
+    improver_ = std::thread([this] {
+        SetThreadName("kefu-kb-improve");
+        ImproverLoop();
+    });
     return true;
 }
 

@@ -14,6 +14,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 #include "core/utf8.hpp"
 
 namespace kefu::net {
@@ -352,7 +353,12 @@ void Server::Start() {
     asio::co_spawn(ioc_, AcceptLoop(), LogSpawnFailure);
     int n = options_.io_threads > 0 ? options_.io_threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    for (int i = 0; i < n; ++i) {
+        threads_.emplace_back([this] {
+            SetThreadName("kefu-io");
+            ioc_.run();
+        });
+    }
     log::Info("listening", {{"host", options_.host}, {"port", bound_port_}, {"io_threads", n}});
 }
 

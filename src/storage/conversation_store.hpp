@@ -39,7 +39,7 @@ struct MessageRecord {
     std::string text;
     std::optional<std::string> client_message_id;
     std::optional<std::int64_t> in_reply_to;
-    std::string meta = "{}";  // JSON object: quick_replies, understanding
+    std::string meta = "{}";  // JSON object: a customer message's understanding; a bot reply's quick_replies
     UnixMillis created_at = 0;
 };
 

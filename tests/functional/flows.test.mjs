@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  api, createConversation, postMessage, runKefu, shutdown, start, uniqueId, WAIT_MS,
+  api, createConversation, postMessage, runKefu, shutdown, start, uniqueId, WAIT_MS, wsCreate, wsSend,
 } from './util.mjs';
 
 const SECRET = 'flows-test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -172,6 +172,44 @@ test('a core system that times out or answers 500: an apology and an alternative
     assert.match(r.text, /400-000-0000/);
     assert.equal(core.requests, 3, 'the open circuit kept the call from the core');
     assert.ok(Date.now() - t0 < WAIT_MS);
+  } finally {
+    await shutdown(srv);
+    await core.close();
+  }
+});
+
+test('a turn waiting on a slow core system does not hold up other conversations', { timeout: 120000 }, async () => {
+  // One I/O thread: if turns ran on it, the waiting balance question would stall the FAQ below.
+  const core = await startCore();
+  const timeoutMs = 2500 * SLOWDOWN;
+  const srv = await start({
+    env: {
+      KEFU_AUTH_CUSTOMER_TOKEN_SECRET: SECRET,
+      KEFU_SERVER_IO_THREADS: '1',
+      KEFU_BANK_ADAPTER: 'http',
+      KEFU_BANK_HTTP_BASE_URL: core.url,
+      KEFU_BANK_HTTP_TIMEOUT_MS: String(timeoutMs),
+      KEFU_BANK_HTTP_RETRIES: '0',
+    },
+  });
+  try {
+    const token = customerToken('c1007');
+    const res = await api(srv, 'POST', '/api/v1/conversations', { token, body: { language: 'en' } });
+    assert.equal(res.status, 201, res.text);
+    // The waiting turn comes over the WebSocket, the other over HTTP: both transports must hand turns off.
+    const { ws } = await wsCreate(srv, { conversation_id: res.body.conversation.id, access_token: token });
+    const waiting = wsSend(ws, uniqueId('m'), 'what is my balance?')
+      .then(() => ws.next((f) => f.type === 'message' && f.message.role === 'bot', { what: 'the apology' }));
+    while (core.requests === 0) await new Promise((r) => setTimeout(r, 10));
+
+    const other = await createConversation(srv, { language: 'en' });
+    const t0 = Date.now();
+    const r = await say(srv, other, 'what are the fees for transfers?');
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed < timeoutMs / 2, `the other conversation waited ${elapsed} ms behind the core call`);
+    assert.ok(r.text.length > 0);
+    assert.match((await waiting).message.text, /sorry/i);
+    await ws.close();
   } finally {
     await shutdown(srv);
     await core.close();

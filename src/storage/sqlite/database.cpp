@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "core/embedded.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 
 namespace kefu::storage::sqlite {
 
@@ -48,9 +49,15 @@ std::unique_ptr<Database> Database::Open(const DatabaseOptions& options) {
     w.Exec("PRAGMA temp_store=MEMORY");
     w.Exec("PRAGMA cache_size=-65536");
     db->Migrate(w);
-    db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+    db->writer_ = std::thread([raw = db.get()] {
+        SetThreadName("kefu-db-writer");
+        raw->WriterLoop();
+    });
     for (int i = 0; i < std::max(1, options.readers); ++i) {
-        db->readers_.emplace_back([raw = db.get(), i] { raw->ReaderLoop(i); });
+        db->readers_.emplace_back([raw = db.get(), i] {
+            SetThreadName("kefu-db-reader");
+            raw->ReaderLoop(i);
+        });
     }
     return db;
 }
