@@ -36,6 +36,13 @@ json::object ToJson(const storage::MessageRecord& m) {
         json::value meta = json::parse(m.meta, ec);
         const json::value* qr = !ec && meta.is_object() ? meta.as_object().if_contains("quick_replies") : nullptr;
         o["quick_replies"] = qr && qr->is_array() ? *qr : json::array{};
+    } else if (m.role == "agent") {
+        // The customer sees the agent's display name only, never their sign-in name.
+        boost::system::error_code ec;
+        json::value meta = json::parse(m.meta, ec);
+        const json::value* name =
+            !ec && meta.is_object() ? meta.as_object().if_contains("agent_display_name") : nullptr;
+        o["agent"] = json::object{{"display_name", name && name->is_string() ? *name : json::value("")}};
     }
     return o;
 }

@@ -130,6 +130,24 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     const storage::ConversationRecord* record = &prepared->conversation;
     if (record->status != "open") co_return Error{ErrorCode::kConversationEnded, "the conversation has ended"};
 
+    // A person has the conversation (or it waits for one): the message is stored and goes to the agent; the bot
+    // stays silent.
+    if (record->desk_status != "bot") {
+        storage::NewMessage msg{NewId("msg_"), "customer", std::move(text), client_message_id,
+                                std::nullopt,  "{}",       NowMillis()};
+        auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
+            store_.AppendTurn(conv.id, std::move(msg), {}, std::nullopt, std::nullopt, std::move(done));
+        });
+        if (!appended) co_return appended.error();
+        storage::AppendOutcome& out = appended.value();
+        if (on_stored) on_stored(out.message, out.duplicate);
+        if (!out.duplicate) {
+            MessagesCounter("customer").Inc();
+            hub_.Publish(conv.id, MessageEvent(out.message), origin);
+        }
+        co_return PostedMessage{std::move(out.message), {}, out.duplicate};
+    }
+
     // The bot answers first, on a worker thread (a flow may wait on the core bank); the customer message, the
     // replies and the new dialogue state are then committed together, so a turn is never half stored.
     const std::string customer = conv.customer_ref.value_or("");
@@ -137,10 +155,13 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
                               record->state, customer,     client_message_id, {}};
     // co_spawn, not a bare post(workers_): a posted use_awaitable handler resumes on the coroutine's own (I/O)
     // executor, so the bot would run on the I/O threads after all.
-    auto run = [&pipeline, &input]() -> awaitable<dialogue::TurnResult> {
+    std::optional<storage::HandoffRecord> handoff;
+    auto run = [&pipeline, &input, &handoff, &conv, desk = desk_]() -> awaitable<dialogue::TurnResult> {
         static thread_local const bool named = (SetThreadName("kefu-bot"), true);
         (void)named;
-        co_return pipeline->Run(input);
+        dialogue::TurnResult t = pipeline->Run(input);
+        if (t.decision.handoff && desk) handoff = desk->Classify(conv, t);
+        co_return t;
     };
     dialogue::TurnResult turn = co_await boost::asio::co_spawn(workers_, run, boost::asio::use_awaitable);
     json::array top;
@@ -170,11 +191,18 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
                                                  {"urgency", turn.understanding.urgency}}}};
     // What the bot understood belongs to the customer's message (once per turn, however many replies), for
     // the agent's context and analytics; the replies carry only their quick replies.
+    // Nobody can take it: the conversation stays with the bot (so the next message is answered at once) and the
+    // desk makes a ticket after the commit.
+    std::optional<storage::HandoffRecord> unstaffed;
+    if (handoff && !desk_->Accepts(*handoff)) {
+        unstaffed = std::move(handoff);
+        handoff.reset();
+    }
     storage::NewMessage msg{NewId("msg_"),         "customer", std::move(text), client_message_id, std::nullopt,
                             json::serialize(meta), NowMillis()};
     auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
         store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt),
-                          std::move(turn.decision.state), std::move(done));
+                          std::move(turn.decision.state), handoff, std::move(done));
     });
     if (!appended) co_return appended.error();
     storage::AppendOutcome& out = appended.value();
@@ -185,6 +213,8 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
         hub_.Publish(conv.id, MessageEvent(out.message), origin);
         for (const auto& r : out.replies) hub_.Publish(conv.id, MessageEvent(r), origin);
         if (turn.decision.unanswered && unanswered_) unanswered_(conv, out.message.text, turn.decision);
+        if (handoff) desk_->OnHandoff(conv, *handoff);
+        if (unstaffed) desk_->OnUnstaffed(conv, *unstaffed);
     }
     co_return PostedMessage{std::move(out.message), std::move(out.replies), out.duplicate};
 }

@@ -49,6 +49,23 @@ struct PostedMessage {
     bool duplicate = false;
 };
 
+// The human desk, as the conversation service sees it (implemented by DeskService).
+class DeskLink {
+  public:
+    virtual ~DeskLink() = default;
+    // On a bot worker, after a turn that asked for a person: the queue, priority and reason (may ask the core
+    // bank whether the customer is a VIP).
+    virtual storage::HandoffRecord Classify(const ConversationRef& conversation, const dialogue::TurnResult& turn) = 0;
+    // Whether a person can take this hand-off now (the desk is open and someone with the skill and language is
+    // online). When not, the conversation stays with the bot and OnUnstaffed runs instead of OnHandoff.
+    virtual bool Accepts(const storage::HandoffRecord& handoff) = 0;
+    // After the hand-off is committed with the turn (the conversation is queued): route it.
+    virtual void OnHandoff(const ConversationRef& conversation, const storage::HandoffRecord& handoff) = 0;
+    // After the turn is committed, for a hand-off nobody could take: a ticket, and the customer is told when to
+    // expect an answer.
+    virtual void OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& handoff) = 0;
+};
+
 class ConversationService {
   public:
     // `pipelines` may be empty while the bot loads: turns then fail with kUnavailable. The bot runs on
@@ -84,6 +101,8 @@ class ConversationService {
     using UnansweredSink =
         std::function<void(const ConversationRef&, const std::string& text, const dialogue::Decision&)>;
     void SetUnansweredSink(UnansweredSink sink) { unanswered_ = std::move(sink); }
+    // Set before serving. Without a desk, hand-offs are only marked in the message metadata.
+    void SetDesk(DeskLink* desk) { desk_ = desk; }
 
     const CustomerTokenVerifier& tokens() const { return tokens_; }
     Hub& hub() { return hub_; }
@@ -103,6 +122,7 @@ class ConversationService {
     const CustomerTokenVerifier& tokens_;
     KeyedMutex turn_locks_;
     UnansweredSink unanswered_;
+    DeskLink* desk_ = nullptr;
     boost::asio::thread_pool workers_;
 
     std::mutex cache_mu_;

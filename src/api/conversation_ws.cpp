@@ -215,7 +215,7 @@ class ConversationWsHandler final : public net::WsSessionHandler,
 }  // namespace
 
 net::WsHandlerFactory MakeConversationWebSocket(ConversationService& service) {
-    return [&service](std::weak_ptr<net::WsConnection> conn, std::string /*client_ip*/) {
+    return [&service](std::weak_ptr<net::WsConnection> conn, std::string /*client_ip*/, const net::Request&) {
         return std::make_shared<ConversationWsHandler>(service, std::move(conn));
     };
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/conversation_service.hpp"
+#include "api/roles.hpp"
 #include "api/staff.hpp"
 #include "kb/service.hpp"
 #include "net/router.hpp"
@@ -21,7 +22,7 @@ struct OpsOptions {
     std::string web_root;         // empty: serve the embedded web assets; else a directory to serve from disk
 };
 // /api/v1/kb... (docs/kb.md): the knowledge-base admin API, for staff with the kb_editor or admin role.
-void AddKbRoutes(net::Router& router, kb::KbService& kb, StaffAuth& staff);
+void AddKbRoutes(net::Router& router, kb::KbService& kb, StaffAuth& staff, RoleTable& roles);
 
 // /healthz, /readyz, /metrics, /api/v1/openapi.yaml, and the static web files as the GET fallback.
 void AddOpsRoutes(net::Router& router, OpsOptions options);

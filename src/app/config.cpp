@@ -242,6 +242,20 @@ const std::vector<ConfigKey>& Schema() {
         String("auth", "customer_token_secret_file",
                "File holding the HMAC key for signed customer tokens (or set KEFU_AUTH_CUSTOMER_TOKEN_SECRET).", {},
                [](Config& c) -> std::string& { return c.auth.customer_token_secret_file; }),
+        Int("auth", "session_ttl_s", "Staff sign-in sessions expire this long after their last use.", 60, 30 * 86400,
+            [](Config& c) -> std::int64_t& { return c.auth.session_ttl_s; }),
+        Int("auth", "lock_after", "Wrong passwords in a row before a staff account is locked.", 1, 100,
+            [](Config& c) -> std::int64_t& { return c.auth.lock_after; }),
+        Int("auth", "lock_s", "How long a locked staff account stays locked.", 1, 86400,
+            [](Config& c) -> std::int64_t& { return c.auth.lock_s; }),
+        Bool("auth", "cookie_secure",
+             "Mark the console's session cookie Secure (always, behind TLS; it is also set when a proxy sends "
+             "X-Forwarded-Proto: https).",
+             [](Config& c) -> bool& { return c.auth.cookie_secure; }),
+        String("desk", "file", "The desk's hours, queues, SLAs and canned responses; empty = <pack>/desk/desk.yaml.",
+               {}, [](Config& c) -> std::string& { return c.desk.file; }),
+        Int("desk", "sla_check_interval_ms", "How often open tickets are checked for SLA breaches.", 50, 3600000,
+            [](Config& c) -> std::int64_t& { return c.desk.sla_check_interval_ms; }),
     };
     return kSchema;
 }

@@ -76,7 +76,15 @@ struct Config {
     } web;
     struct Auth {
         std::string customer_token_secret_file;
+        std::int64_t session_ttl_s = 43200;  // staff sessions: 12 hours from the last request
+        std::int64_t lock_after = 5;         // wrong passwords in a row before a staff account locks
+        std::int64_t lock_s = 900;
+        bool cookie_secure = false;  // also set when the request says X-Forwarded-Proto: https
     } auth;
+    struct Desk {
+        std::string file;  // "" = <pack>/desk/desk.yaml
+        std::int64_t sla_check_interval_ms = 30000;
+    } desk;
 };
 
 using ConfigValue = std::variant<std::int64_t, double, bool, std::string>;

@@ -1,8 +1,10 @@
-// kefu: the server and its tools. Subcommands: serve, chat, config check, version, nlu, kb, staff.
+// kefu: the server and its tools. Subcommands: serve, chat, config check, version, nlu, kb, staff, admin, stories,
+// flows, bank.
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/admin_command.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/dialogue_setup.hpp"
@@ -168,6 +170,27 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"agent", "supervisor", "kb_editor", "analyst", "admin"}));
     staff_flags.AddTo(staff_add);
 
+    // kefu admin create-user NAME --role ROLE [--password-file F] ...
+    auto* admin = app.add_subcommand("admin", "Administration: staff accounts that sign in with a password.");
+    admin->require_subcommand(1);
+    ConfigFlags admin_flags;
+    kefu::app::CreateUserOptions user;
+    std::string user_skills = "general";
+    std::string user_languages = "zh,en";
+    auto* create_user = admin->add_subcommand(
+        "create-user", "Create a staff member who signs in at /desk/ with a password (asked twice, or from a file).");
+    create_user->add_option("name", user.name, "Unique sign-in name (A-Z a-z 0-9 . _ -)")->required();
+    create_user->add_option("--role", user.role, "agent | supervisor | kb_editor | analyst | admin")
+        ->required()
+        ->check(CLI::IsMember({"agent", "supervisor", "kb_editor", "analyst", "admin"}));
+    create_user->add_option("--password-file", user.password_file, "Read the password from the first line of this file")
+        ->check(CLI::ExistingFile);
+    create_user->add_option("--display-name", user.display_name, "The name customers see (default: the sign-in name)");
+    create_user->add_option("--skills", user_skills, "Queues the agent serves, comma-separated (default: general)");
+    create_user->add_option("--languages", user_languages, "zh, en or zh,en (default: zh,en)");
+    create_user->add_option("--max-chats", user.max_chats, "Chats at once (default: 3)")->check(CLI::Range(1, 20));
+    admin_flags.AddTo(create_user);
+
     // kefu stories [FILES...] / kefu flows check
     ConfigFlags stories_flags;
     kefu::app::StoryOptions story_options;
@@ -239,6 +262,24 @@ int main(int argc, char** argv) {
     if (staff_add->parsed()) {
         return with_config(staff_flags, staff_add,
                            [&](const Config& c) { return kefu::app::StaffAdd(c, staff_name, staff_role); });
+    }
+    if (create_user->parsed()) {
+        auto split = [](const std::string& list) {
+            std::vector<std::string> out;
+            std::string item;
+            for (char c : list + ",") {
+                if (c == ',') {
+                    if (!item.empty()) out.push_back(item);
+                    item.clear();
+                } else if (c != ' ') {
+                    item += c;
+                }
+            }
+            return out;
+        };
+        user.skills = split(user_skills);
+        user.languages = split(user_languages);
+        return with_config(admin_flags, create_user, [&](const Config& c) { return kefu::app::CreateUser(c, user); });
     }
     if (stories->parsed()) {
         return with_config(stories_flags, stories,

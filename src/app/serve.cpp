@@ -1,12 +1,17 @@
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include "api/conversation_service.hpp"
 #include "api/customer_token.hpp"
+#include "api/desk_routes.hpp"
+#include "api/desk_service.hpp"
 #include "api/hub.hpp"
 #include "api/routes.hpp"
 #include "app/bot_loader.hpp"
@@ -15,6 +20,7 @@
 #include "app/kb_setup.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "desk/desk_config.hpp"
 #include "net/server.hpp"
 #include "nlu/normalise.hpp"
 #include "storage/sqlite/database.hpp"
@@ -107,12 +113,44 @@ int RunServe(const Config& config) {
     // Staff: on first start, an admin whose token is written beside the database (docs/kb.md).
     const std::string admin_token_file =
         (std::filesystem::path(config.storage.path).parent_path() / "admin-token").string();
-    auto admin = api::BootstrapAdmin(*db, admin_token_file);
+    // With the demo bank the first start also prints a one-time password for the console, once.
+    const bool demo = config.bank.adapter == "sandbox";
+    std::string admin_password;
+    auto admin = api::BootstrapAdmin(*db, admin_token_file, demo ? &admin_password : nullptr);
     if (!admin) {
         std::cerr << "kefu: cannot create the first staff member: " << admin.error().message << "\n";
         return 1;
     }
-    if (*admin) log::Info("first start: staff member 'admin' created", {{"token_file", admin_token_file}});
+    if (*admin) {
+        log::Info("first start: staff member 'admin' created", {{"token_file", admin_token_file}});
+        if (!admin_password.empty()) {
+            // On a terminal it is shown once; otherwise (a service, a container) it goes to a file only its owner
+            // can read, never to the log.
+            if (isatty(STDOUT_FILENO)) {
+                std::cout << "first start: sign in at /desk/ as 'admin' with the one-time password " << admin_password
+                          << " (shown only now; change it, and create agents with `kefu admin create-user`)"
+                          << std::endl;
+            } else {
+                const std::string file =
+                    (std::filesystem::path(config.storage.path).parent_path() / "admin-password").string();
+                int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                std::string line = admin_password + "\n";
+                bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+                if (fd >= 0) ::close(fd);
+                if (ok) log::Info("first start: the console's one-time admin password is in a file", {{"file", file}});
+            }
+        }
+    }
+    std::vector<std::string> desk_problems;
+    const std::string desk_file = config.desk.file.empty()
+                                      ? (std::filesystem::path(config.bot.pack) / "desk" / "desk.yaml").string()
+                                      : config.desk.file;
+    auto desk_config = desk::LoadDeskConfig(desk_file, &desk_problems);
+    if (!desk_config) {
+        for (const auto& p : desk_problems) std::cerr << p << "\n";
+        std::cerr << "kefu: the desk file has problems: " << desk_file << "\n";
+        return 2;
+    }
     auto seeded = SeedKnowledgeFromPack(*db, config);
     if (!seeded) {
         std::cerr << "kefu: cannot seed the knowledge base: " << seeded.error().message << "\n";
@@ -126,7 +164,12 @@ int RunServe(const Config& config) {
         return 2;
     }
     kb::KbService knowledge(*db, normaliser, KbServiceOptions(config));
-    api::StaffAuth staff(*db);
+    api::AuthOptions auth_options;
+    auth_options.session_ttl_ms = config.auth.session_ttl_s * 1000;
+    auth_options.lock_after = static_cast<int>(config.auth.lock_after);
+    auth_options.lock_ms = config.auth.lock_s * 1000;
+    auth_options.cookie_secure = config.auth.cookie_secure;
+    api::StaffAuth staff(*db, auth_options);
 
     auto store = storage::sqlite::MakeConversationStore(*db);
     api::Hub hub;
@@ -145,9 +188,22 @@ int RunServe(const Config& config) {
             knowledge.RecordGap(std::move(gap));
         });
 
+    api::DeskService desk(*db, hub, runtime->bank, std::move(desk_config.value()), config.desk.sla_check_interval_ms);
+    conversations.SetDesk(&desk);
+
     net::Router router;
+    api::RoleTable roles;
     api::AddConversationRoutes(router, conversations);
-    api::AddKbRoutes(router, knowledge, staff);
+    api::AddKbRoutes(router, knowledge, staff, roles);
+    api::AddDeskRoutes(router, roles, desk, staff, *db, conversations);
+    // The role table itself, for administrators and the role-matrix test.
+    api::AddStaffRoute(
+        router, roles, staff, net::http::verb::get, "/api/v1/auth/routes", {"admin"},
+        [&roles](net::RequestContext& ctx, const api::StaffMember&) -> boost::asio::awaitable<net::Response> {
+            boost::system::error_code ec;
+            co_return net::JsonResponse(ctx, net::http::status::ok,
+                                        boost::json::object{{"routes", boost::json::parse(roles.ToJson(), ec)}});
+        });
     api::AddOpsRoutes(router, {[&ready] { return ready.load(); }, config.web.root});
 
     net::ServerOptions opt;
@@ -167,6 +223,11 @@ int RunServe(const Config& config) {
     opt.file_uploads.push_back({"/api/v1/kb/import", 16u << 20});
 
     net::Server server(opt, router, api::MakeConversationWebSocket(conversations));
+    server.AddWebSocket(std::string(api::kDeskWebSocketPath), api::MakeDeskWebSocket(desk, staff));
+    if (auto started = desk.Start(server.io_context().get_executor()); !started) {
+        std::cerr << "kefu: the desk cannot start: " << started.error().message << "\n";
+        return 1;
+    }
     try {
         server.Listen();
     } catch (const std::exception& e) {
@@ -177,6 +238,7 @@ int RunServe(const Config& config) {
     server.Start();
     // /healthz answers from here on; /readyz once the bot (rules and intent model) is loaded.
     if (!ReloadBot(config, normaliser, pipelines, knowledge, runtime.value(), true)) {
+        desk.Stop();
         server.Shutdown();
         knowledge.Stop();
         db->Close();
@@ -196,9 +258,18 @@ int RunServe(const Config& config) {
         // Reload the pack and the model; on failure the running bot stays as it was.
         log::Info("signal received", {{"signal", "SIGHUP"}});
         ReloadBot(config, normaliser, pipelines, knowledge, runtime.value(), false);
+        desk_problems.clear();
+        if (auto reloaded = desk::LoadDeskConfig(desk_file, &desk_problems)) {
+            desk.SetConfig(std::move(reloaded.value()));
+            log::Info("desk file reloaded", {{"file", desk_file}});
+        } else {
+            log::Error("desk file refused; the running one stays",
+                       {{"file", desk_file}, {"problem", desk_problems.empty() ? "" : desk_problems.front()}});
+        }
     }
     log::Info("signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     ready.store(false);
+    desk.Stop();
     server.Shutdown();
     knowledge.Stop();
     db->Close();

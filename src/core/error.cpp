@@ -28,6 +28,10 @@ CodeInfo Info(ErrorCode code) {
             return {"request_timeout", 408};
         case ErrorCode::kConflict:
             return {"conflict", 409};
+        case ErrorCode::kInvalidTransition:
+            return {"invalid_transition", 409};
+        case ErrorCode::kLocked:
+            return {"locked", 423};
         case ErrorCode::kImportInvalid:
             return {"import_invalid", 422};
         case ErrorCode::kConversationEnded:

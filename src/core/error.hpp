@@ -21,6 +21,8 @@ enum class ErrorCode {
     kMethodNotAllowed,
     kRequestTimeout,
     kConflict,
+    kInvalidTransition,  // 409: a status change the state machine does not allow
+    kLocked,             // 423: the account is locked for a while
     kImportInvalid,
     kConversationEnded,
     kPayloadTooLarge,

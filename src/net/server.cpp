@@ -145,9 +145,12 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
                 break;
             }
             Request req = parser.release();
-            if (beast::websocket::is_upgrade(req) && req.target() == opt.websocket_path) {
-                co_await UpgradeToWebSocket(std::move(req));
-                co_return;
+            if (beast::websocket::is_upgrade(req)) {
+                std::string_view target = req.target();
+                if (const auto* factory = server_.ws_factory(target.substr(0, target.find('?')))) {
+                    co_await UpgradeToWebSocket(std::move(req), *factory);
+                    co_return;
+                }
             }
             Response res = co_await Dispatch(req);
             bool keep = res.keep_alive() && req.keep_alive() && !server_.draining();
@@ -207,7 +210,7 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
         }
     }
 
-    asio::awaitable<void> UpgradeToWebSocket(Request req) {
+    asio::awaitable<void> UpgradeToWebSocket(Request req, WsHandlerFactory factory) {
         std::string rid = RequestIdFor(req);
         int retry_after = 0;
         if (server_.draining() || !server_.rate_limiter().Allow(client_ip_, &retry_after)) {
@@ -231,7 +234,7 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
         auto ref = std::make_shared<WsRef>();
         ref->conn = ws;
         auto id = server_.Register(ref);
-        co_await ws->Run(std::move(req), server_.ws_factory(), client_ip_);
+        co_await ws->Run(std::move(req), std::move(factory), client_ip_);
         server_.Unregister(id);
     }
 
@@ -330,7 +333,7 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
 Server::Server(ServerOptions options, const Router& router, WsHandlerFactory ws_factory)
     : options_(std::move(options)),
       router_(router),
-      ws_factory_(std::move(ws_factory)),
+      ws_routes_{{options_.websocket_path, std::move(ws_factory)}},
       rate_limiter_(options_.rate_limit_rps, options_.rate_limit_burst),
       ioc_(options_.io_threads > 0 ? options_.io_threads
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),

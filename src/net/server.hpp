@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,7 +76,13 @@ class Server {
     void Unregister(std::uint64_t id);
     const ServerOptions& options() const { return options_; }
     const Router& router() const { return router_; }
-    const WsHandlerFactory& ws_factory() const { return ws_factory_; }
+    // Another WebSocket endpoint (before Start). The one given to the constructor serves websocket_path.
+    void AddWebSocket(std::string path, WsHandlerFactory factory) { ws_routes_[std::move(path)] = std::move(factory); }
+    // The factory for an upgrade to `path`, or null.
+    const WsHandlerFactory* ws_factory(std::string_view path) const {
+        auto it = ws_routes_.find(std::string(path));
+        return it == ws_routes_.end() ? nullptr : &it->second;
+    }
     RateLimiter& rate_limiter() { return rate_limiter_; }
 
   private:
@@ -83,7 +90,7 @@ class Server {
 
     ServerOptions options_;
     const Router& router_;
-    WsHandlerFactory ws_factory_;
+    std::map<std::string, WsHandlerFactory> ws_routes_;
     RateLimiter rate_limiter_;
     boost::asio::io_context ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;

@@ -44,7 +44,8 @@ asio::awaitable<void> WsConnection::Run(Request req, WsHandlerFactory factory, s
     if (ec) co_return;
 
     OpenWebSockets().Add(1);
-    auto handler = factory(weak_from_this(), std::move(client_ip));
+    auto handler = factory(weak_from_this(), std::move(client_ip), req);
+    co_await handler->OnOpen();
     beast::flat_buffer buffer;
     for (;;) {
         auto [rec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));

@@ -20,15 +20,18 @@ class WsConnection;
 class WsSessionHandler {
   public:
     virtual ~WsSessionHandler() = default;
+    // Called once after the upgrade, before the first frame is read (e.g. to authenticate and join rooms).
+    virtual boost::asio::awaitable<void> OnOpen() { co_return; }
     // Called for each text frame, one at a time, on the connection's strand.
     virtual boost::asio::awaitable<void> OnText(std::string text) = 0;
     // Called once when the connection is gone.
     virtual void OnClose() = 0;
 };
 
-// Creates the protocol handler for a new connection.
-using WsHandlerFactory =
-    std::function<std::shared_ptr<WsSessionHandler>(std::weak_ptr<WsConnection>, std::string client_ip)>;
+// Creates the protocol handler for a new connection; `upgrade` is the HTTP request that opened it (its cookies
+// and Authorization header).
+using WsHandlerFactory = std::function<std::shared_ptr<WsSessionHandler>(
+    std::weak_ptr<WsConnection>, std::string client_ip, const Request& upgrade)>;
 
 struct WsOptions {
     std::size_t max_message_bytes = 16384;

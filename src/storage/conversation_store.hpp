@@ -28,7 +28,19 @@ struct ConversationRecord {
     UnixMillis updated_at = 0;
     std::optional<UnixMillis> ended_at;
     std::int64_t last_seq = 0;
-    std::string state = "{}";  // the dialogue manager's state (JSON object), written with each turn
+    std::string state = "{}";              // the dialogue manager's state (JSON object), written with each turn
+    std::string desk_status = "bot";       // bot | queued | assigned (docs/desk.md)
+    std::optional<std::string> desk_chat;  // the open desk chat while queued or assigned
+};
+
+// A hand-off to the human desk, queued in the same transaction as the turn that asked for it.
+struct HandoffRecord {
+    std::string chat_id;
+    std::string skill;
+    std::string language;
+    int priority = 0;
+    std::string reason;  // request | fallback | flow | anger | vip
+    UnixMillis queued_at = 0;
 };
 
 struct MessageRecord {
@@ -91,9 +103,11 @@ class ConversationStore {
     // Appends a whole turn in one transaction: the customer message, the replies to it (their in_reply_to
     // is set to the customer message's seq) and, when given, the conversation's new dialogue state. So a
     // restart resumes exactly after the last acknowledged turn. Idempotent like AppendCustomerMessage: for a
-    // duplicate nothing is written and the original message and its replies are returned.
+    // duplicate nothing is written and the original message and its replies are returned. With `handoff`, the
+    // conversation joins the desk's queue in the same transaction (only while the bot has it).
     virtual void AppendTurn(std::string conversation_id, NewMessage customer, std::vector<NewMessage> replies,
-                            std::optional<std::string> state, Callback<AppendOutcome> done) = 0;
+                            std::optional<std::string> state, std::optional<HandoffRecord> handoff,
+                            Callback<AppendOutcome> done) = 0;
     // What a new turn needs, in one read: the conversation (with its dialogue state) and the turn already
     // stored for this client_message_id, if any, so that a retry is answered without running the bot again (a
     // retried "freeze my card" must not act twice). kNotFound if there is no such conversation.

@@ -19,7 +19,7 @@ export const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 export const ERROR_CODES = [
   'malformed_json', 'invalid_utf8', 'invalid_argument', 'not_found', 'method_not_allowed',
-  'request_timeout', 'conflict', 'conversation_ended', 'payload_too_large',
+  'request_timeout', 'conflict', 'invalid_transition', 'locked', 'unauthorized', 'forbidden', 'conversation_ended', 'payload_too_large',
   'unsupported_media_type', 'header_too_large', 'rate_limited', 'overloaded', 'unavailable', 'internal',
 ];
 

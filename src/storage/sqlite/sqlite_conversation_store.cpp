@@ -5,7 +5,8 @@ namespace kefu::storage::sqlite {
 namespace {
 
 constexpr std::string_view kConversationColumns =
-    "id, token_hash, channel, language, customer_ref, status, created_at, updated_at, ended_at, last_seq, state";
+    "id, token_hash, channel, language, customer_ref, status, created_at, updated_at, ended_at, last_seq, state, "
+    "desk_status, desk_chat";
 constexpr std::string_view kMessageColumns =
     "id, conversation_id, seq, role, text, client_message_id, in_reply_to, meta, created_at";
 
@@ -22,6 +23,8 @@ ConversationRecord ReadConversation(const Statement& s) {
     r.ended_at = s.OptInt(8);
     r.last_seq = s.Int(9);
     r.state = s.Text(10);
+    r.desk_status = s.Text(11);
+    r.desk_chat = s.OptText(12);
     return r;
 }
 
@@ -39,6 +42,8 @@ MessageRecord ReadMessage(const Statement& s) {
     return m;
 }
 
+}  // namespace
+
 Result<ConversationRecord> LoadConversation(Connection& c, const std::string& id) {
     static const std::string kSql = "SELECT " + std::string(kConversationColumns) + " FROM conversations WHERE id = ?";
     auto& s = c.Prepare(kSql);
@@ -49,7 +54,7 @@ Result<ConversationRecord> LoadConversation(Connection& c, const std::string& id
     return r;
 }
 
-std::vector<MessageRecord> LoadReplies(Connection& c, const std::string& conversation_id, std::int64_t seq) {
+static std::vector<MessageRecord> LoadReplies(Connection& c, const std::string& conversation_id, std::int64_t seq) {
     // A range scan of the primary key: replies always follow the message they answer.
     static const std::string kSql =
         "SELECT " + std::string(kMessageColumns) +
@@ -105,6 +110,8 @@ MessageRecord InsertMessage(Connection& c, const std::string& conversation_id, c
                          m.in_reply_to, m.meta,          m.created_at};
 }
 
+namespace {
+
 class SqliteConversationStore final : public ConversationStore {
   public:
     explicit SqliteConversationStore(Database& db) : db_(db) {}
@@ -139,7 +146,7 @@ class SqliteConversationStore final : public ConversationStore {
     }
 
     void AppendCustomerMessage(std::string conversation_id, NewMessage message, Callback<AppendOutcome> done) override {
-        AppendTurn(std::move(conversation_id), std::move(message), {}, std::nullopt, std::move(done));
+        AppendTurn(std::move(conversation_id), std::move(message), {}, std::nullopt, std::nullopt, std::move(done));
     }
 
     void PrepareTurn(std::string conversation_id, std::string client_message_id, Callback<TurnContext> done) override {
@@ -156,10 +163,11 @@ class SqliteConversationStore final : public ConversationStore {
     }
 
     void AppendTurn(std::string conversation_id, NewMessage message, std::vector<NewMessage> replies,
-                    std::optional<std::string> state, Callback<AppendOutcome> done) override {
+                    std::optional<std::string> state, std::optional<HandoffRecord> handoff,
+                    Callback<AppendOutcome> done) override {
         db_.Write<AppendOutcome>(
             [conversation_id = std::move(conversation_id), message = std::move(message), replies = std::move(replies),
-             state = std::move(state)](Connection& c) -> Result<AppendOutcome> {
+             state = std::move(state), handoff = std::move(handoff)](Connection& c) -> Result<AppendOutcome> {
                 auto conv = LoadConversation(c, conversation_id);
                 if (!conv) return conv.error();
                 if (message.client_message_id) {
@@ -182,6 +190,23 @@ class SqliteConversationStore final : public ConversationStore {
                         .Bind(1, *state)
                         .Bind(2, conversation_id)
                         .Run();
+                if (handoff && conv->desk_status == "bot") {
+                    c.Prepare(
+                         "INSERT INTO desk_chats(id, conversation_id, status, skill, language, priority, reason, "
+                         "queued_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)")
+                        .Bind(1, handoff->chat_id)
+                        .Bind(2, conversation_id)
+                        .Bind(3, handoff->skill)
+                        .Bind(4, handoff->language)
+                        .Bind(5, std::int64_t{handoff->priority})
+                        .Bind(6, handoff->reason)
+                        .Bind(7, handoff->queued_at)
+                        .Run();
+                    c.Prepare("UPDATE conversations SET desk_status = 'queued', desk_chat = ? WHERE id = ?")
+                        .Bind(1, handoff->chat_id)
+                        .Bind(2, conversation_id)
+                        .Run();
+                }
                 return out;
             },
             std::move(done));

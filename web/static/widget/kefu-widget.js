@@ -138,6 +138,7 @@
   // never does, so only honour the path when the attribute was given.
   var basePath = data.kefuServer ? serverUrl.pathname.replace(/\/+$/, '') : '';
   var wsUrl = (serverUrl.protocol === 'https:' ? 'wss://' : 'ws://') + serverUrl.host + basePath + '/api/v1/ws';
+  var apiUrl = (serverUrl.protocol === 'https:' ? 'https://' : 'http://') + serverUrl.host + basePath + '/api/v1';
   var CHANNELS = ['web', 'app', 'wechat', 'sms', 'voice'];
   var channel = CHANNELS.indexOf(data.channel) >= 0 ? data.channel : 'web';
   var storageKey = 'kefu:v1:' + serverUrl.origin + basePath;
@@ -188,6 +189,22 @@
       ended: '本次对话已结束。',
       quick_replies: '快捷回复',
       unread: '条未读消息',
+      desk_queued: '正在为您转接人工客服',
+      desk_assigned: '客服 {name} 为您服务',
+      desk_assigned_anon: '人工客服已为您服务',
+      queue_position: '您前面还有 {ahead} 位，预计等待约 {min} 分钟',
+      queue_next: '您是下一位，预计等待约 {min} 分钟',
+      csat_title: '请为本次人工服务评分',
+      csat_stars: '评分',
+      csat_star_1: '1 星，非常不满意',
+      csat_star_2: '2 星，不满意',
+      csat_star_3: '3 星，一般',
+      csat_star_4: '4 星，满意',
+      csat_star_5: '5 星，非常满意',
+      csat_comment: '补充意见（可选）',
+      csat_submit: '提交评价',
+      csat_thanks: '谢谢您的评价',
+      csat_failed: '评价未能提交，请重试。',
     },
     en: {
       title: 'Customer service',
@@ -220,6 +237,22 @@
       ended: 'This conversation has ended.',
       quick_replies: 'Suggested replies',
       unread: 'unread messages',
+      desk_queued: 'Connecting you to an agent',
+      desk_assigned: '{name} has joined',
+      desk_assigned_anon: 'An agent has joined',
+      queue_position: 'You are number {n} in the queue, about {min} min',
+      queue_next: 'You are number {n} in the queue, about {min} min',
+      csat_title: 'How would you rate our agent?',
+      csat_stars: 'Rating',
+      csat_star_1: '1 star, very dissatisfied',
+      csat_star_2: '2 stars, dissatisfied',
+      csat_star_3: '3 stars, neutral',
+      csat_star_4: '4 stars, satisfied',
+      csat_star_5: '5 stars, very satisfied',
+      csat_comment: 'Anything to add? (optional)',
+      csat_submit: 'Submit',
+      csat_thanks: 'Thank you for your feedback',
+      csat_failed: 'Your rating was not sent. Please try again.',
     },
   };
 
@@ -283,6 +316,12 @@
   var state = loadState();
   var lang = detectLanguage();
   function t(key) { return (STRINGS[lang] && STRINGS[lang][key]) || STRINGS.en[key] || key; }
+  /** t(key) with {name} placeholders filled from args. */
+  function tf(key, args) {
+    return t(key).replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(args, name) ? String(args[name]) : all;
+    });
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Helpers
@@ -400,6 +439,24 @@
     '.status::before{content:"";width:8px;height:8px;border-radius:50%;background:#b7791f;flex:none;animation:kefu-pulse 1.2s ease-in-out infinite}',
     '@keyframes kefu-pulse{50%{opacity:.3}}',
 
+    /* the human desk: hand-off status, queue position, satisfaction survey */
+    '.desk{flex:none;padding:7px 16px;font-size:13px;line-height:1.4;background:#e8f0f9;color:#0a3d6e;border-bottom:1px solid #c9d9ec}',
+    '.desk p{margin:0}',
+    '.desk .desk-line{font-weight:600}',
+    '.desk .queue-line{color:#33414f;margin-top:2px}',
+    '.survey{align-self:stretch;margin:4px 0;padding:12px 14px;background:#fff;border:1px solid #e9c779;border-radius:14px;display:flex;flex-direction:column;gap:8px}',
+    '.survey h3{margin:0;font-size:14px;font-weight:700}',
+    '.stars{display:flex;gap:2px}',
+    '.stars button{width:44px;height:44px;border:0;background:transparent;padding:0;color:#9aa6b5;font-size:28px;line-height:1;border-radius:8px}',
+    '.stars button.lit{color:#b7791f}',
+    '.stars button:hover{background:#fff8e6}',
+    '.survey label{font-size:13px;color:#4a5563}',
+    '.survey textarea{flex:none;width:100%;min-height:60px;max-height:none;resize:vertical;font-size:15px}',
+    '.survey .primary{align-self:flex-start}',
+    '.survey .primary:disabled{background:#9aa6b5;cursor:default}',
+    '.survey .err{margin:0;color:#b71c1c;font-size:13px}',
+    '.survey .thanks{margin:0;font-weight:600;color:#1b5e20}',
+
     '.scroll{flex:1;overflow-y:auto;overscroll-behavior:contain;background:#f5f7fa;padding:14px 14px 6px;scroll-behavior:smooth}',
     '.log{display:flex;flex-direction:column;gap:10px}',
     '.row{display:flex;flex-direction:column;align-items:flex-start;max-width:100%}',
@@ -511,6 +568,11 @@
   ]);
   var scroller = h('div', { class: 'scroll' }, [log, typingEl]);
 
+  // Hand-off status and queue position (docs/desk.md): shown while a person has or will take the chat.
+  var deskLine = h('p', { class: 'desk-line', 'data-testid': 'desk-status' });
+  var queueLine = h('p', { class: 'queue-line', 'data-testid': 'queue-position', hidden: true });
+  var deskEl = h('div', { class: 'desk', role: 'status', hidden: true }, [deskLine, queueLine]);
+
   var endedText = i18n(h('p'), 'ended');
   var endedNewBtn = i18n(h('button', { type: 'button', class: 'primary', 'data-testid': 'ended-new-conversation' }), 'new_conversation');
   var endedEl = h('div', { class: 'ended', 'data-testid': 'ended-banner', hidden: true }, [endedText, endedNewBtn]);
@@ -532,7 +594,7 @@
       h('div', { class: 'brand' }, [titleEl, subtitleEl]),
       h('div', { class: 'tools' }, [langGroup, newBtn, closeBtn]),
     ]),
-    statusEl, scroller, endedEl, noticeEl, form, hint, foot,
+    statusEl, deskEl, scroller, endedEl, noticeEl, form, hint, foot,
   ]);
   i18n(panel, 'dialog', 'aria-label');
 
@@ -556,6 +618,7 @@
     updateLauncherLabel();
     renderTyping();
     renderStatus();
+    renderDesk();
   }
 
   function formatTime(iso) {
@@ -590,9 +653,11 @@
     return h('span', { class: 'sr-only', 'data-i18n': 'role_' + role, text: t('role_' + role) });
   }
 
-  function buildRow(role, text) {
+  function buildRow(role, text, agentName) {
     var row = h('div', { class: 'row ' + role, 'data-testid': 'message', 'data-role': role });
-    if (role === 'agent') row.appendChild(h('div', { class: 'who', 'data-i18n': 'role_agent', text: t('role_agent') }));
+    // An agent message names its sender when the server says who it is (docs/desk.md).
+    if (role === 'agent' && agentName) row.appendChild(h('div', { class: 'who', text: agentName }));
+    else if (role === 'agent') row.appendChild(h('div', { class: 'who', 'data-i18n': 'role_agent', text: t('role_agent') }));
     else row.appendChild(roleLabel(role));
     var bubble = h('div', { class: 'bubble', 'data-testid': 'message-text' });
     if (role === 'bot' || role === 'agent') bubble.appendChild(renderMarkdown(text));
@@ -675,7 +740,8 @@
       removeFromOutbox(m.client_message_id);
       row.remove();
     } else {
-      row = buildRow(role, text);
+      var agentName = role === 'agent' && m.agent && typeof m.agent.display_name === 'string' ? m.agent.display_name : '';
+      row = buildRow(role, text, agentName);
       if (role === 'customer' && m.client_message_id) removeFromOutbox(m.client_message_id);
     }
     row.setAttribute('data-seq', String(m.seq));
@@ -761,6 +827,7 @@
     renderBadge();
     setTyping('bot', false);
     setTyping('agent', false);
+    resetDesk();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -834,6 +901,137 @@
     noticeEl.hidden = false;
     clearTimeout(noticeTimer);
     noticeTimer = setTimeout(function () { noticeEl.hidden = true; }, 6000);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Human desk: hand-off status, queue position and the satisfaction survey (docs/desk.md)
+  // ---------------------------------------------------------------------------------------------
+  var deskState = { status: 'bot', agentName: '', position: 0, etaS: 0 };
+  var surveys = new Map(); // chat_id -> survey element; one survey per chat
+
+  function resetDesk() {
+    deskState = { status: 'bot', agentName: '', position: 0, etaS: 0 };
+    surveys.clear(); // their elements lived in the cleared log
+    renderDesk();
+  }
+
+  function onDeskFrame(f) {
+    var status = ['queued', 'assigned', 'bot'].indexOf(f.desk_status) >= 0 ? f.desk_status : 'bot';
+    deskState.status = status;
+    deskState.agentName = f.agent && typeof f.agent.display_name === 'string' ? f.agent.display_name : '';
+    if (status !== 'queued') deskState.position = 0;
+    if (status === 'assigned') setTyping('bot', false);
+    renderDesk();
+  }
+
+  function onQueueFrame(f) {
+    var position = Number(f.position);
+    deskState.position = position > 0 ? Math.floor(position) : 0;
+    deskState.etaS = Number(f.eta_s) > 0 ? Number(f.eta_s) : 0;
+    // A queue frame means the chat waits for a person even if the desk frame was missed.
+    if (deskState.status === 'bot' && deskState.position) deskState.status = 'queued';
+    renderDesk();
+  }
+
+  function renderDesk() {
+    var s = deskState;
+    deskEl.hidden = s.status === 'bot';
+    deskEl.setAttribute('data-state', s.status);
+    deskLine.setAttribute('data-state', s.status);
+    if (s.status === 'queued') deskLine.textContent = t('desk_queued');
+    else if (s.status === 'assigned') deskLine.textContent = s.agentName ? tf('desk_assigned', { name: s.agentName }) : t('desk_assigned_anon');
+    else deskLine.textContent = '';
+    var showQueue = s.status === 'queued' && s.position > 0;
+    queueLine.hidden = !showQueue;
+    queueLine.textContent = showQueue ? tf(s.position > 1 ? 'queue_position' : 'queue_next', {
+      n: s.position, ahead: s.position - 1, min: Math.max(1, Math.round(s.etaS / 60)),
+    }) : '';
+    if (showQueue) queueLine.setAttribute('data-position', String(s.position));
+    else queueLine.removeAttribute('data-position');
+  }
+
+  function showSurvey(chatId) {
+    if (typeof chatId !== 'string' || !chatId || surveys.has(chatId)) return;
+    var stick = isNearBottom();
+    var score = 0;
+    var titleId = 'kefu-csat-' + surveys.size;
+    var stars = [];
+    var starGroup = i18n(h('div', { class: 'stars', role: 'group' }), 'csat_stars', 'aria-label');
+    var comment = h('textarea', { id: titleId + '-comment', rows: '2', maxlength: '1000', 'data-testid': 'csat-comment' });
+    var submit = i18n(h('button', { type: 'button', class: 'primary', 'data-testid': 'csat-submit', disabled: true }), 'csat_submit');
+    var error = i18n(h('p', { class: 'err', role: 'alert', hidden: true }), 'csat_failed');
+    for (var n = 1; n <= 5; n++) {
+      var star = i18n(h('button', {
+        type: 'button', 'data-testid': 'csat-star-' + n, 'data-score': String(n), 'aria-pressed': 'false',
+      }, [h('span', { 'aria-hidden': 'true', text: '★' })]), 'csat_star_' + n, 'aria-label');
+      star.addEventListener('click', function (e) {
+        score = Number(e.currentTarget.getAttribute('data-score'));
+        stars.forEach(function (b, i) {
+          b.classList.toggle('lit', i < score);
+          b.setAttribute('aria-pressed', String(i + 1 === score));
+        });
+        submit.disabled = false;
+      });
+      stars.push(star);
+      starGroup.appendChild(star);
+    }
+    var survey = h('div', { class: 'survey', role: 'group', 'aria-labelledby': titleId, 'data-testid': 'csat-survey', 'data-chat-id': chatId }, [
+      i18n(h('h3', { id: titleId }), 'csat_title'),
+      starGroup,
+      i18n(h('label', { for: titleId + '-comment' }), 'csat_comment'),
+      comment, error, submit,
+    ]);
+    submit.addEventListener('click', function () {
+      if (!score) return;
+      submit.disabled = true;
+      error.hidden = true;
+      submitSurvey(chatId, score, comment.value.trim()).then(function (done) {
+        if (done) surveyThanks(survey);
+        else {
+          error.hidden = false;
+          submit.disabled = false;
+        }
+      });
+    });
+    surveys.set(chatId, survey);
+    applyText(survey);
+    log.appendChild(survey); // no seq: later messages are inserted before it, so it stays last
+    if (stick || isOpen) scrollToBottom();
+  }
+
+  // Translates the data-i18n attributes inside a freshly built node (applyLanguage does it on a switch).
+  function applyText(node) {
+    var nodes = [node].concat(Array.prototype.slice.call(node.querySelectorAll('[data-i18n],[data-i18n-aria-label]')));
+    nodes.forEach(function (n) {
+      if (n.hasAttribute('data-i18n')) n.textContent = t(n.getAttribute('data-i18n'));
+      if (n.hasAttribute('data-i18n-aria-label')) n.setAttribute('aria-label', t(n.getAttribute('data-i18n-aria-label')));
+    });
+  }
+
+  function surveyThanks(survey) {
+    var hadFocus = root.activeElement && survey.contains(root.activeElement);
+    survey.textContent = '';
+    var thanks = i18n(h('p', { class: 'thanks', role: 'status', tabindex: '-1', 'data-testid': 'csat-thanks' }), 'csat_thanks');
+    thanks.textContent = t('csat_thanks');
+    survey.appendChild(thanks);
+    if (hadFocus) thanks.focus();
+  }
+
+  /** Posts the answer with the conversation's access token; resolves true when it is stored (201) or already was (409). */
+  function submitSurvey(chatId, score, text) {
+    var body = { chat_id: chatId, score: score };
+    if (text) body.comment = text;
+    return fetch(apiUrl + '/conversations/' + encodeURIComponent(state.conversationId || '') + '/csat', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + (state.accessToken || '') },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+    }).then(function (res) {
+      return res.status === 201 || res.status === 200 || res.status === 409;
+    }, function () {
+      return false;
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -984,6 +1182,9 @@
         else if (f.status === 'open') setEnded(false);
         break;
       case 'error': onError(f); break;
+      case 'desk': onDeskFrame(f); break;
+      case 'queue': onQueueFrame(f); break;
+      case 'csat_request': showSurvey(f.chat_id); break;
       default: break; // pong and future frame types
     }
   }
@@ -1015,6 +1216,8 @@
       return;
     }
     setEnded(conv.status === 'ended');
+    // A resumed conversation may already be with the desk (when the server includes its status).
+    if (typeof conv.desk_status === 'string') onDeskFrame({ desk_status: conv.desk_status, agent: conv.agent || null });
     if (isOpen) markRead();
     saveState();
     setConnState('online');

@@ -1,0 +1,1379 @@
+#include "api/desk_service.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "api/conversation_json.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/pii.hpp"
+#include "storage/async.hpp"
+#include "storage/sqlite/sqlite_conversation_store.hpp"
+
+namespace kefu::api {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using storage::MessageRecord;
+using storage::NewMessage;
+using storage::sqlite::Connection;
+
+namespace {
+
+constexpr std::string_view kChatColumns =
+    "c.id, c.conversation_id, c.status, c.skill, c.language, c.priority, c.reason, c.agent, c.queued_at, "
+    "c.assigned_at, c.ended_at, c.wrap_up, c.ticket_id, s.score, s.comment";
+
+DeskChat ReadChat(const storage::sqlite::Statement& s) {
+    DeskChat c;
+    c.id = s.Text(0);
+    c.conversation_id = s.Text(1);
+    c.status = s.Text(2);
+    c.skill = s.Text(3);
+    c.language = s.Text(4);
+    c.priority = static_cast<int>(s.Int(5));
+    c.reason = s.Text(6);
+    c.agent = s.OptText(7);
+    c.queued_at = s.Int(8);
+    c.assigned_at = s.OptInt(9);
+    c.ended_at = s.OptInt(10);
+    c.wrap_up = s.OptText(11);
+    c.ticket_id = s.OptText(12);
+    if (auto score = s.OptInt(13)) c.csat_score = static_cast<int>(*score);
+    c.csat_comment = s.OptText(14).value_or("");
+    return c;
+}
+
+Result<DeskChat> LoadChat(Connection& c, const std::string& id) {
+    static const std::string kSql = "SELECT " + std::string(kChatColumns) +
+                                    " FROM desk_chats c LEFT JOIN csat s ON s.chat_id = c.id WHERE c.id = ?";
+    auto& s = c.Prepare(kSql);
+    s.Bind(1, id);
+    if (!s.Step()) {
+        s.Reset();
+        return Error{ErrorCode::kNotFound, "no such chat"};
+    }
+    auto chat = ReadChat(s);
+    s.Reset();
+    return chat;
+}
+
+json::value Opt(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
+json::value OptTime(const std::optional<UnixMillis>& v) {
+    return v ? json::value(FormatIsoMillis(*v)) : json::value(nullptr);
+}
+
+// What the desk says to the customer, in their language.
+struct DeskTexts {
+    const char* zh;
+    const char* en;
+};
+std::string Say(const DeskTexts& t, const std::string& language) { return language == "en" ? t.en : t.zh; }
+
+constexpr DeskTexts kJoined{"客服{name}已接入，正在为您服务。", "{name} from customer service has joined the chat."};
+constexpr DeskTexts kTransferred{"已为您转接客服{name}。", "You have been transferred to {name}."};
+constexpr DeskTexts kRequeued{"正在为您转接其他客服，请稍候。",
+                              "We are transferring you to another agent, please hold on."};
+constexpr DeskTexts kReturned{"人工服务已结束，智能客服继续为您服务，有问题可以直接问我。",
+                              "You are back with the virtual assistant; ask me anything."};
+constexpr DeskTexts kEnded{"本次人工服务已结束，感谢您的耐心。请为本次服务打分（1–5分）。",
+                           "This chat with our agent has ended. Thank you! Please rate it from 1 to 5."};
+constexpr DeskTexts kTicketClosed{
+    "现在不是人工客服的服务时间。我们已为您创建工单 {ticket}，客服会在 {due} 前联系您。",
+    "Our agents are not available at this hour. We have opened ticket {ticket} for you and will contact you by {due}."};
+constexpr DeskTexts kTicketNobody{
+    "目前没有客服在线。我们已为您创建工单 {ticket}，客服会在 {due} 前联系您。",
+    "No agent is available right now. We have opened ticket {ticket} for you and will contact you by {due}."};
+
+std::string Fill(std::string text, std::string_view key, const std::string& value) {
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+        text.replace(at, key.size(), value);
+    }
+    return text;
+}
+
+// "11月24日 10:00" / "24 Nov 10:00" in the desk's time zone.
+std::string LocalDue(UnixMillis t, int offset_min, const std::string& language) {
+    std::time_t secs = static_cast<std::time_t>((t + std::int64_t{offset_min} * 60'000) / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    if (language == "en") {
+        return fmt::format("{} {} {:02d}:{:02d}", tm.tm_mday, kMonths[static_cast<std::size_t>(tm.tm_mon)], tm.tm_hour,
+                           tm.tm_min);
+    }
+    return fmt::format("{}月{}日 {:02d}:{:02d}", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+NewMessage SystemMessage(std::string text, json::object meta = {}) {
+    return NewMessage{NewId("msg_"),         "system",   std::move(text), std::nullopt, std::nullopt,
+                      json::serialize(meta), NowMillis()};
+}
+
+std::string TicketTypeForSkill(const std::string& skill) {
+    if (skill == "cards") return "card";
+    if (skill == "transfers") return "transfer";
+    if (skill == "complaints") return "complaint";
+    return "callback";
+}
+
+metrics::Counter& HandoffCounter(std::string_view outcome) {
+    return metrics::Default().GetCounter("kefu_desk_handoffs_total",
+                                         "Hand-offs from the bot, by outcome (assigned, queued, ticket).",
+                                         metrics::Label("outcome", outcome));
+}
+
+}  // namespace
+
+json::object ToJson(const DeskChat& c) {
+    return json::object{
+        {"id", c.id},
+        {"conversation_id", c.conversation_id},
+        {"status", c.status},
+        {"skill", c.skill},
+        {"language", c.language},
+        {"priority", c.priority},
+        {"reason", c.reason},
+        {"agent", Opt(c.agent)},
+        {"queued_at", FormatIsoMillis(c.queued_at)},
+        {"assigned_at", OptTime(c.assigned_at)},
+        {"ended_at", OptTime(c.ended_at)},
+        {"wrap_up", Opt(c.wrap_up)},
+        {"ticket_id", Opt(c.ticket_id)},
+        {"csat", c.csat_score ? json::value(json::object{{"score", *c.csat_score}, {"comment", c.csat_comment}})
+                              : json::value(nullptr)},
+    };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+struct DeskService::Impl {
+    storage::sqlite::Database& db;
+    Hub& hub;
+    std::shared_ptr<banking::CoreBank> bank;
+    std::int64_t sla_interval_ms;
+
+    mutable std::mutex mu;
+    desk::DeskConfig config;                                     // guarded by mu
+    desk::Router router;                                         // guarded by mu
+    std::unordered_map<std::string, desk::QueuePosition> told;   // chat → the position last pushed; guarded by mu
+    std::unordered_map<std::string, std::string> display_names;  // agent → the name customers see; guarded by mu
+
+    std::optional<boost::asio::any_io_executor> executor;
+    std::unique_ptr<boost::asio::steady_timer> sla_timer;
+    boost::asio::thread_pool pool{2};  // core-bank lookups for the agent's context
+    bool stopped = false;
+
+    Impl(storage::sqlite::Database& d, Hub& h, std::shared_ptr<banking::CoreBank> b, desk::DeskConfig c,
+         std::int64_t interval)
+        : db(d), hub(h), bank(std::move(b)), sla_interval_ms(interval), config(std::move(c)) {}
+
+    // By reference: GCC 12 destroys a temporary passed to a coroutine's by-value parameter twice. The
+    // caller's temporary lives until the end of its full expression, which includes the co_await.
+    template <typename T, typename F>
+    awaitable<Result<T>> Write(const F& fn) {
+        co_return co_await storage::Await<T>([&](auto done) { db.Write<T>(fn, std::move(done)); });
+    }
+    template <typename T, typename F>
+    awaitable<Result<T>> Read(const F& fn) {
+        co_return co_await storage::Await<T>([&](auto done) { db.Read<T>(fn, std::move(done)); });
+    }
+
+    void Spawn(std::function<awaitable<void>()> fn) {
+        if (!executor) return;
+        boost::asio::co_spawn(
+            *executor, [fn = std::move(fn)]() -> awaitable<void> { co_await fn(); },
+            [](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    log::Error("desk task failed", {{"error", ex.what()}});
+                }
+            });
+    }
+
+    void PublishDesk(const std::string& conversation_id, std::string_view status,
+                     const std::optional<std::string>& agent_display) {
+        hub.Publish(conversation_id,
+                    json::serialize(json::object{
+                        {"type", "desk"},
+                        {"desk_status", status},
+                        {"agent", agent_display ? json::value(json::object{{"display_name", *agent_display}})
+                                                : json::value(nullptr)}}));
+    }
+
+    void PublishChat(const DeskChat& chat, std::string_view type) {
+        std::string frame = json::serialize(json::object{{"type", type}, {"chat", ToJson(chat)}});
+        if (chat.agent) hub.Publish(AgentRoom(*chat.agent), frame);
+        hub.Publish(std::string(kSupervisorsRoom), frame);
+    }
+
+    void QueueChanged() {
+        std::string frame = R"({"type":"queue_changed"})";
+        hub.Publish(std::string(kAgentsRoom), frame);
+        hub.Publish(std::string(kSupervisorsRoom), frame);
+        // Tell each waiting customer their position when it changed.
+        std::vector<std::pair<std::string, desk::QueuePosition>> changed;
+        {
+            std::lock_guard lock(mu);
+            auto all = router.AllPositions();
+            std::unordered_map<std::string, desk::QueuePosition> now;
+            for (auto& [chat, pos] : all) {
+                auto it = told.find(chat.chat_id);
+                if (it == told.end() || it->second.position != pos.position || it->second.eta_s != pos.eta_s) {
+                    changed.emplace_back(chat.conversation_id, pos);
+                }
+                now.emplace(chat.chat_id, pos);
+            }
+            told = std::move(now);
+        }
+        for (const auto& [conversation_id, pos] : changed) {
+            hub.Publish(conversation_id, json::serialize(json::object{
+                                             {"type", "queue"}, {"position", pos.position}, {"eta_s", pos.eta_s}}));
+        }
+    }
+
+    // The router gave `chat_id` to `agent`: record it, tell the customer and the agent.
+    awaitable<void> Assigned(std::string chat_id, std::string agent, std::string_view how) {
+        UnixMillis now = NowMillis();
+        struct Out {
+            DeskChat chat;
+            MessageRecord message;
+            std::string display;
+        };
+        auto write_op1 = [chat_id, agent, now, how = std::string(how)](Connection& c) -> Result<Out> {
+            auto chat = LoadChat(c, chat_id);
+            if (!chat) return chat.error();
+            auto staff = LoadStaff(c, agent);
+            if (!staff) return staff.error();
+            c.Prepare("UPDATE desk_chats SET status = 'assigned', agent = ?, assigned_at = ? WHERE id = ?")
+                .Bind(1, agent)
+                .Bind(2, now)
+                .Bind(3, chat_id)
+                .Run();
+            c.Prepare("UPDATE conversations SET desk_status = 'assigned', desk_chat = ? WHERE id = ?")
+                .Bind(1, chat_id)
+                .Bind(2, chat->conversation_id)
+                .Run();
+            const DeskTexts& text = how == "transfer" ? kTransferred : kJoined;
+            auto message = storage::sqlite::InsertMessage(
+                c, chat->conversation_id,
+                SystemMessage(Fill(Say(text, chat->language), "{name}", staff->display_name)));
+            chat->status = "assigned";
+            chat->agent = agent;
+            chat->assigned_at = now;
+            return Out{std::move(chat.value()), std::move(message), staff->display_name};
+        };
+        auto out = co_await Write<Out>(write_op1);
+        if (!out) {
+            log::Error("desk assignment not recorded", {{"chat", chat_id}, {"error", out.error().message}});
+            std::lock_guard lock(mu);
+            router.Release(agent, chat_id, now, 0);
+            co_return;
+        }
+        hub.Publish(out->chat.conversation_id, MessageEvent(out->message));
+        PublishDesk(out->chat.conversation_id, "assigned", out->display);
+        PublishChat(out->chat, "assigned");
+        QueueChanged();
+    }
+
+    void AssignAll(const std::vector<desk::Assignment>& assignments) {
+        for (const auto& a : assignments) {
+            Spawn([this, a]() -> awaitable<void> { co_await Assigned(a.chat_id, a.agent, "router"); });
+        }
+    }
+
+    // Nobody can take the hand-off: a ticket, and the customer is told when to expect an answer.
+    awaitable<void> Ticketed(std::string conversation_id, storage::HandoffRecord h, bool closed) {
+        desk::DeskConfig cfg;
+        {
+            std::lock_guard lock(mu);
+            cfg = config;
+        }
+        UnixMillis now = NowMillis();
+        std::string type = h.reason == "complaint" ? "complaint" : TicketTypeForSkill(h.skill);
+        std::string priority = h.priority >= 2 ? "high" : "normal";
+        UnixMillis due = cfg.business_hours.Add(now, cfg.SlaMs(type, priority));
+        int offset = cfg.business_hours.utc_offset_min;
+        struct Out {
+            Ticket ticket;
+            MessageRecord message;
+        };
+        auto write_op2 = [conversation_id, h, now, type, priority, due, offset, closed](Connection& c) -> Result<Out> {
+            auto conv = storage::sqlite::LoadConversation(c, conversation_id);
+            if (!conv) return conv.error();
+            NewTicket t;
+            t.type = type;
+            t.priority = priority;
+            t.subject = h.language == "en" ? "Customer asked for an agent (" + h.skill + ")"
+                                           : "客户请求人工服务（" + h.skill + "）";
+            t.customer_ref = conv->customer_ref;
+            t.conversation_id = conversation_id;
+            t.source = "handoff";
+            auto ticket = InsertTicket(c, "kefu", t, now, due, offset);
+            c.Prepare(
+                 "INSERT INTO desk_chats(id, conversation_id, status, skill, language, priority, reason, queued_at, "
+                 "ended_at, ticket_id) VALUES (?, ?, 'ticketed', ?, ?, ?, ?, ?, ?, ?)")
+                .Bind(1, h.chat_id)
+                .Bind(2, conversation_id)
+                .Bind(3, h.skill)
+                .Bind(4, h.language)
+                .Bind(5, std::int64_t{h.priority})
+                .Bind(6, h.reason)
+                .Bind(7, h.queued_at)
+                .Bind(8, now)
+                .Bind(9, ticket.id)
+                .Run();
+            c.Prepare("UPDATE conversations SET desk_status = 'bot', desk_chat = NULL WHERE id = ?")
+                .Bind(1, conversation_id)
+                .Run();
+            std::string text = Say(closed ? kTicketClosed : kTicketNobody, h.language);
+            text = Fill(Fill(text, "{ticket}", ticket.id), "{due}", LocalDue(due, offset, h.language));
+            auto message = storage::sqlite::InsertMessage(
+                c, conversation_id, SystemMessage(std::move(text), json::object{{"ticket_id", ticket.id}}));
+            return Out{std::move(ticket), std::move(message)};
+        };
+        auto out = co_await Write<Out>(write_op2);
+        if (!out) {
+            log::Error("hand-off ticket not created",
+                       {{"conversation_id", conversation_id}, {"error", out.error().message}});
+            co_return;
+        }
+        HandoffCounter("ticket").Inc();
+        hub.Publish(conversation_id, MessageEvent(out->message));
+        PublishDesk(conversation_id, "bot", std::nullopt);
+        hub.Publish(std::string(kSupervisorsRoom),
+                    json::serialize(json::object{{"type", "ticket_created"}, {"ticket", ToJson(out->ticket)}}));
+    }
+
+    static std::string NextTicketId(Connection& c, UnixMillis now, int offset_min) {
+        std::time_t secs = static_cast<std::time_t>((now + std::int64_t{offset_min} * 60'000) / 1000);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        std::string prefix = fmt::format("TK-{:04d}{:02d}{:02d}-", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+        auto& s = c.Prepare("SELECT COUNT(*) FROM tickets WHERE id >= ? AND id < ?");
+        s.Bind(1, prefix).Bind(2, prefix + "\x7f");
+        s.Step();
+        std::int64_t n = s.Int(0) + 1;
+        s.Reset();
+        return prefix + fmt::format("{:04d}", n);
+    }
+
+    static void AddEvent(Connection& c, const std::string& ticket_id, std::string_view kind, const std::string& actor,
+                         const json::object& detail, UnixMillis now) {
+        auto& s = c.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM ticket_events WHERE ticket_id = ?");
+        s.Bind(1, ticket_id);
+        s.Step();
+        std::int64_t seq = s.Int(0);
+        s.Reset();
+        c.Prepare(
+             "INSERT INTO ticket_events(ticket_id, seq, kind, actor, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .Bind(1, ticket_id)
+            .Bind(2, seq)
+            .Bind(3, kind)
+            .Bind(4, actor)
+            .Bind(5, json::serialize(detail))
+            .Bind(6, now)
+            .Run();
+    }
+
+    static Ticket InsertTicket(Connection& c, const std::string& actor, const NewTicket& t, UnixMillis now,
+                               UnixMillis due, int offset_min) {
+        Ticket out;
+        out.id = NextTicketId(c, now, offset_min);
+        out.type = t.type;
+        out.priority = t.priority;
+        out.status = "new";
+        out.subject = t.subject;
+        out.description = t.description;
+        out.customer_ref = t.customer_ref;
+        out.conversation_id = t.conversation_id;
+        out.complaint_ref = t.complaint_ref;
+        out.assignee = t.assignee;
+        out.created_by = actor;
+        out.source = t.source;
+        out.created_at = out.updated_at = now;
+        out.due_at = due;
+        c.Prepare(
+             "INSERT INTO tickets(id, type, priority, status, subject, description, customer_ref, conversation_id, "
+             "complaint_ref, assignee, created_by, created_at, updated_at, due_at, source) "
+             "VALUES (?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .Bind(1, out.id)
+            .Bind(2, out.type)
+            .Bind(3, out.priority)
+            .Bind(4, out.subject)
+            .Bind(5, out.description)
+            .Bind(6, out.customer_ref)
+            .Bind(7, out.conversation_id)
+            .Bind(8, out.complaint_ref)
+            .Bind(9, out.assignee)
+            .Bind(10, actor)
+            .Bind(11, now)
+            .Bind(12, now)
+            .Bind(13, due)
+            .Bind(14, out.source)
+            .Run();
+        AddEvent(c, out.id, "created", actor,
+                 json::object{{"type", out.type}, {"priority", out.priority}, {"source", out.source}}, now);
+        return out;
+    }
+
+    // The SLA check waits for its write, so it runs on the desk's pool, never on an I/O thread.
+    void ArmSla() {
+        if (!sla_timer || stopped) return;
+        sla_timer->expires_after(std::chrono::milliseconds(sla_interval_ms));
+        sla_timer->async_wait([this](boost::system::error_code ec) {
+            if (ec || stopped) return;
+            boost::asio::post(pool, [this] {
+                if (stopped) return;
+                sla_tick();
+                ArmSla();
+            });
+        });
+    }
+    std::function<void()> sla_tick;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+
+DeskService::DeskService(storage::sqlite::Database& db, Hub& hub, std::shared_ptr<banking::CoreBank> bank,
+                         desk::DeskConfig config, std::int64_t sla_check_interval_ms)
+    : impl_(std::make_unique<Impl>(db, hub, std::move(bank), std::move(config), sla_check_interval_ms)),
+      db_(db),
+      hub_(hub) {}
+
+DeskService::~DeskService() {
+    Stop();
+    impl_->pool.join();
+}
+
+Result<void> DeskService::Start(boost::asio::any_io_executor executor) {
+    impl_->executor = executor;
+    UnixMillis now = NowMillis();
+    struct Snapshot {
+        std::vector<StaffMember> staff;
+        std::vector<DeskChat> open;
+    };
+    auto snap = db_.ReadAndWait<Snapshot>([](Connection& c) -> Result<Snapshot> {
+        Snapshot s;
+        s.staff = ListStaff(c);
+        static const std::string kSql = "SELECT " + std::string(kChatColumns) +
+                                        " FROM desk_chats c LEFT JOIN csat s ON s.chat_id = c.id WHERE c.status IN "
+                                        "('queued', 'assigned') ORDER BY c.queued_at";
+        auto& st = c.Prepare(kSql);
+        while (st.Step()) s.open.push_back(ReadChat(st));
+        st.Reset();
+        return s;
+    });
+    if (!snap) return snap.error();
+    {
+        std::lock_guard lock(impl_->mu);
+        for (const auto& m : snap->staff) {
+            if (m.role == "agent" || m.role == "supervisor") {
+                impl_->router.UpsertAgent({m.name, m.skills, m.languages, m.max_chats}, now);
+                impl_->display_names[m.name] = m.display_name;
+            }
+        }
+        for (const auto& c : snap->open) {
+            if (c.status == "assigned" && c.agent) {
+                impl_->router.Restore(*c.agent, c.id);
+            } else {
+                impl_->router.Enqueue({c.id, c.conversation_id, c.skill, c.language, c.priority, c.queued_at}, now);
+            }
+        }
+    }
+    impl_->sla_timer = std::make_unique<boost::asio::steady_timer>(executor);
+    impl_->sla_tick = [this] { CheckSla(NowMillis()); };
+    impl_->ArmSla();
+    log::Info("desk started", {{"agents", snap->staff.size()}, {"open_chats", snap->open.size()}});
+    return Ok();
+}
+
+void DeskService::Stop() {
+    impl_->stopped = true;
+    if (impl_->sla_timer) impl_->sla_timer->cancel();
+}
+
+void DeskService::SetConfig(desk::DeskConfig config) {
+    std::lock_guard lock(impl_->mu);
+    impl_->config = std::move(config);
+}
+
+desk::DeskConfig DeskService::Config() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->config;
+}
+
+// ---- hand-offs -------------------------------------------------------------------------------------------
+
+storage::HandoffRecord DeskService::Classify(const ConversationRef& conversation, const dialogue::TurnResult& turn) {
+    storage::HandoffRecord h;
+    h.chat_id = NewId("ch_");
+    h.language = turn.decision.reply_language.empty() ? conversation.language : turn.decision.reply_language;
+    h.queued_at = NowMillis();
+    // The flow the customer was in (the state keeps the last one even after an escalation ended it).
+    std::string last_flow = turn.decision.flow;
+    std::optional<std::string> customer = conversation.customer_ref;
+    boost::system::error_code ec;
+    auto state = json::parse(turn.decision.state.value_or("{}"), ec);
+    if (!ec && state.is_object()) {
+        const auto& o = state.as_object();
+        if (last_flow.empty()) {
+            if (const auto* lf = o.if_contains("last_flow"); lf && lf->is_string()) last_flow = lf->as_string();
+        }
+        if (const auto* v = o.if_contains("verify"); v && v->is_object()) {
+            if (const auto* c = v->as_object().if_contains("customer");
+                c && c->is_string() && !c->as_string().empty()) {
+                customer = std::string(c->as_string());
+            }
+        }
+    }
+    {
+        std::lock_guard lock(impl_->mu);
+        h.skill = impl_->config.SkillFor(last_flow, turn.understanding.intent);
+    }
+    const auto& u = turn.understanding;
+    if (u.intent == "human_agent") {
+        h.reason = "request";
+    } else if (turn.decision.action == "fallback") {
+        h.reason = "fallback";
+    } else if (u.anger) {
+        h.reason = "anger";
+    } else {
+        h.reason = "flow";
+    }
+    if (u.anger || (u.sentiment == "negative" && u.sentiment_score <= -0.6)) h.priority = 1;
+    // VIP: the core bank's private-banking segment (on a bot worker: the call may wait on the core).
+    if (customer && impl_->bank) {
+        auto profile = impl_->bank->Profile({NewRequestId(), std::chrono::milliseconds(1500), ""}, *customer);
+        if (profile && profile->segment == "private") {
+            h.priority = 2;
+            if (h.reason != "request") h.reason = "vip";
+        }
+    }
+    return h;
+}
+
+bool DeskService::Accepts(const storage::HandoffRecord& h) {
+    std::lock_guard lock(impl_->mu);
+    return impl_->config.chat_hours.IsOpen(NowMillis()) && impl_->router.Staffed(h.skill, h.language);
+}
+
+void DeskService::OnHandoff(const ConversationRef& conversation, const storage::HandoffRecord& h) {
+    UnixMillis now = NowMillis();
+    std::optional<desk::Assignment> assigned;
+    {
+        std::lock_guard lock(impl_->mu);
+        // Queued even if the last agent went offline since Accepts: it waits for the next one.
+        assigned =
+            impl_->router.Enqueue({h.chat_id, conversation.id, h.skill, h.language, h.priority, h.queued_at}, now);
+    }
+    if (assigned) {
+        HandoffCounter("assigned").Inc();
+        impl_->AssignAll({*assigned});
+        return;
+    }
+    HandoffCounter("queued").Inc();
+    impl_->PublishDesk(conversation.id, "queued", std::nullopt);
+    impl_->QueueChanged();
+}
+
+void DeskService::OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& h) {
+    // Two fallbacks in a row with nobody online is not worth a ticket: the bot's answer already gives the hotline.
+    if (h.reason == "fallback") {
+        HandoffCounter("unstaffed_fallback").Inc();
+        return;
+    }
+    bool open = false;
+    {
+        std::lock_guard lock(impl_->mu);
+        open = impl_->config.chat_hours.IsOpen(NowMillis());
+    }
+    impl_->Spawn([this, conversation_id = conversation.id, h, open]() -> awaitable<void> {
+        co_await impl_->Ticketed(conversation_id, h, !open);
+    });
+}
+
+// ---- agents ----------------------------------------------------------------------------------------------
+
+awaitable<Result<void>> DeskService::SetPresence(const StaffMember& agent, desk::Presence presence) {
+    UnixMillis now = NowMillis();
+    std::vector<desk::Assignment> got;
+    {
+        std::lock_guard lock(impl_->mu);
+        impl_->router.UpsertAgent({agent.name, agent.skills, agent.languages, agent.max_chats}, now);
+        impl_->display_names[agent.name] = agent.display_name;
+        got = impl_->router.SetPresence(agent.name, presence, now);
+    }
+    impl_->AssignAll(got);
+    std::string frame = json::serialize(
+        json::object{{"type", "presence"}, {"agent", agent.name}, {"presence", desk::PresenceName(presence)}});
+    hub_.Publish(std::string(kSupervisorsRoom), frame);
+    impl_->QueueChanged();
+    co_return Ok();
+}
+
+desk::Presence DeskService::PresenceOf(const std::string& agent) const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->router.PresenceOf(agent);
+}
+
+json::object DeskService::QueueJson() const {
+    UnixMillis now = NowMillis();
+    std::lock_guard lock(impl_->mu);
+    json::array queues;
+    for (const auto& q : impl_->router.Queues()) {
+        json::array waiting;
+        int position = 0;
+        for (const auto& c : q.waiting) {
+            waiting.push_back(json::object{{"chat_id", c.chat_id},
+                                           {"conversation_id", c.conversation_id},
+                                           {"priority", c.priority},
+                                           {"waited_s", (now - c.queued_at) / 1000},
+                                           {"position", ++position}});
+        }
+        queues.push_back(json::object{{"skill", q.skill}, {"language", q.language}, {"waiting", std::move(waiting)}});
+    }
+    return json::object{{"queues", std::move(queues)}};
+}
+
+awaitable<Result<std::vector<DeskChat>>> DeskService::ActiveChats(std::string agent) {
+    auto op = [agent](Connection& c) -> Result<std::vector<DeskChat>> {
+        static const std::string kAll = "SELECT " + std::string(kChatColumns) +
+                                        " FROM desk_chats c LEFT JOIN csat s ON s.chat_id = c.id WHERE c.status IN "
+                                        "('queued', 'assigned') ORDER BY c.queued_at";
+        static const std::string kMine = "SELECT " + std::string(kChatColumns) +
+                                         " FROM desk_chats c LEFT JOIN csat s ON s.chat_id = c.id WHERE c.status = "
+                                         "'assigned' AND c.agent = ? ORDER BY c.assigned_at";
+        auto& s = c.Prepare(agent.empty() ? kAll : kMine);
+        if (!agent.empty()) s.Bind(1, agent);
+        std::vector<DeskChat> out;
+        while (s.Step()) out.push_back(ReadChat(s));
+        s.Reset();
+        return out;
+    };
+    co_return co_await impl_->Read<std::vector<DeskChat>>(op);
+}
+
+awaitable<Result<DeskChat>> DeskService::GetChat(const std::string& chat_id) {
+    auto op1 = [chat_id](Connection& c) { return LoadChat(c, chat_id); };
+    co_return co_await impl_->Read<DeskChat>(op1);
+}
+
+awaitable<Result<DeskChat>> DeskService::Accept(const StaffMember& agent, const std::string& chat_id) {
+    UnixMillis now = NowMillis();
+    bool took = false;
+    {
+        std::lock_guard lock(impl_->mu);
+        impl_->router.UpsertAgent({agent.name, agent.skills, agent.languages, agent.max_chats}, now);
+        took = impl_->router.Take(chat_id, agent.name, now, agent.role == "supervisor");
+    }
+    if (!took) {
+        co_return Error{ErrorCode::kConflict, "the chat is no longer waiting, or you have no free slot"};
+    }
+    co_await impl_->Assigned(chat_id, agent.name, "accept");
+    co_return co_await GetChat(chat_id);
+}
+
+awaitable<Result<MessageRecord>> DeskService::Reply(const StaffMember& agent, const std::string& chat_id,
+                                                    std::string client_message_id, std::string text) {
+    const std::string key = "agent:" + client_message_id;
+    struct Out {
+        MessageRecord message;
+        bool duplicate = false;
+    };
+    auto op2 = [chat_id, key, text = std::move(text), agent](Connection& c) -> Result<Out> {
+        auto chat = LoadChat(c, chat_id);
+        if (!chat) return chat.error();
+        if (chat->status != "assigned" || chat->agent != agent.name) {
+            return Error{ErrorCode::kConflict, "only the agent who has the chat can reply in it"};
+        }
+        if (auto stored = storage::sqlite::LoadTurn(c, chat->conversation_id, key)) {
+            if (stored->message.text != text) {
+                return Error{ErrorCode::kConflict, "client_message_id was already used for a different message"};
+            }
+            return Out{std::move(stored->message), true};
+        }
+        NewMessage m{NewId("msg_"),
+                     "agent",
+                     text,
+                     key,
+                     std::nullopt,
+                     json::serialize(json::object{{"agent", agent.name}, {"agent_display_name", agent.display_name}}),
+                     NowMillis()};
+        return Out{storage::sqlite::InsertMessage(c, chat->conversation_id, m), false};
+    };
+    auto out = co_await impl_->Write<Out>(op2);
+    if (!out) co_return out.error();
+    if (!out->duplicate) {
+        metrics::Default()
+            .GetCounter("kefu_messages_total", "Messages stored, by role.", metrics::Label("role", "agent"))
+            .Inc();
+        hub_.Publish(out->message.conversation_id, MessageEvent(out->message));
+    }
+    co_return out->message;
+}
+
+awaitable<Result<void>> DeskService::AddNote(const StaffMember& agent, const std::string& chat_id, std::string text) {
+    auto op3 = [chat_id, author = agent.name, text = std::move(text)](Connection& c) -> Result<bool> {
+        auto chat = LoadChat(c, chat_id);
+        if (!chat) return chat.error();
+        c.Prepare("INSERT INTO desk_notes(chat_id, author, text, created_at) VALUES (?, ?, ?, ?)")
+            .Bind(1, chat_id)
+            .Bind(2, author)
+            .Bind(3, text)
+            .Bind(4, NowMillis())
+            .Run();
+        return true;
+    };
+    auto ok = co_await impl_->Write<bool>(op3);
+    if (!ok) co_return ok.error();
+    co_return Ok();
+}
+
+awaitable<Result<DeskChat>> DeskService::Transfer(const StaffMember& by, const std::string& chat_id,
+                                                  std::optional<std::string> to_agent,
+                                                  std::optional<std::string> to_skill,
+                                                  std::optional<std::string> to_language) {
+    auto chat = co_await GetChat(chat_id);
+    if (!chat) co_return chat.error();
+    if (chat->status != "assigned" || (chat->agent != by.name && by.role != "supervisor")) {
+        co_return Error{ErrorCode::kConflict, "only the agent who has the chat (or a supervisor) can transfer it"};
+    }
+    const std::string from = *chat->agent;
+    UnixMillis now = NowMillis();
+    if (to_agent) {
+        if (*to_agent == from) co_return Error{ErrorCode::kInvalidArgument, "the chat is already with that agent"};
+        std::vector<desk::Assignment> freed;
+        {
+            std::lock_guard lock(impl_->mu);
+            bool ok = false;
+            for (const auto& a : impl_->router.Agents()) {
+                if (a.name == *to_agent) ok = a.presence == desk::Presence::kOnline && a.active < a.max_chats;
+            }
+            if (!ok) {
+                co_return Error{ErrorCode::kConflict, "that agent is not online or has no free slot"};
+            }
+            freed = impl_->router.Release(from, chat_id, now, 0);
+            impl_->router.Restore(*to_agent, chat_id);
+        }
+        impl_->AssignAll(freed);
+        chat->agent = from;
+        impl_->PublishChat(*chat, "chat_changed");  // the old agent closes the tab
+        co_await impl_->Assigned(chat_id, *to_agent, "transfer");
+        co_return co_await GetChat(chat_id);
+    }
+    std::string skill = to_skill.value_or(chat->skill);
+    std::string language = to_language.value_or(chat->language);
+    if (language != "zh" && language != "en") co_return Error{ErrorCode::kInvalidArgument, "language must be zh or en"};
+    auto op4 = [chat_id, skill, language, now, lang = chat->language,
+                conv = chat->conversation_id](Connection& c) -> Result<MessageRecord> {
+        c.Prepare(
+             "UPDATE desk_chats SET status = 'queued', agent = NULL, assigned_at = NULL, skill = ?, language = ?, "
+             "reason = 'transfer' WHERE id = ?")
+            .Bind(1, skill)
+            .Bind(2, language)
+            .Bind(3, chat_id)
+            .Run();
+        c.Prepare("UPDATE conversations SET desk_status = 'queued' WHERE id = ?").Bind(1, conv).Run();
+        return storage::sqlite::InsertMessage(c, conv, SystemMessage(Say(kRequeued, lang)));
+    };
+    auto moved = co_await impl_->Write<MessageRecord>(op4);
+    if (!moved) co_return moved.error();
+    std::vector<desk::Assignment> next;
+    std::optional<desk::Assignment> now_assigned;
+    {
+        std::lock_guard lock(impl_->mu);
+        next = impl_->router.Release(from, chat_id, now, 0);
+        now_assigned =
+            impl_->router.Enqueue({chat_id, chat->conversation_id, skill, language, chat->priority, now}, now);
+    }
+    hub_.Publish(chat->conversation_id, MessageEvent(moved.value()));
+    impl_->PublishDesk(chat->conversation_id, "queued", std::nullopt);
+    chat->status = "queued";
+    impl_->PublishChat(*chat, "chat_changed");
+    impl_->AssignAll(next);
+    if (now_assigned) impl_->AssignAll({*now_assigned});
+    impl_->QueueChanged();
+    co_return co_await GetChat(chat_id);
+}
+
+awaitable<Result<DeskChat>> DeskService::Finish(const StaffMember& by, const std::string& chat_id,
+                                                std::optional<std::string> wrap_up) {
+    if (wrap_up) {
+        auto cfg = Config();
+        bool known = std::any_of(cfg.wrap_up_codes.begin(), cfg.wrap_up_codes.end(),
+                                 [&](const desk::WrapUpCode& w) { return w.code == *wrap_up; });
+        if (!known) co_return Error{ErrorCode::kInvalidArgument, "wrap_up is not one of the desk's wrap-up codes"};
+    }
+    UnixMillis now = NowMillis();
+    struct Out {
+        DeskChat chat;
+        MessageRecord message;
+    };
+    auto op5 = [chat_id, wrap_up, now, by](Connection& c) -> Result<Out> {
+        auto chat = LoadChat(c, chat_id);
+        if (!chat) return chat.error();
+        if (chat->status != "assigned" || (chat->agent != by.name && by.role != "supervisor")) {
+            return Error{ErrorCode::kConflict, "only the agent who has the chat (or a supervisor) can end it"};
+        }
+        chat->status = wrap_up ? "ended" : "returned";
+        chat->ended_at = now;
+        chat->wrap_up = wrap_up;
+        c.Prepare("UPDATE desk_chats SET status = ?, ended_at = ?, wrap_up = ? WHERE id = ?")
+            .Bind(1, chat->status)
+            .Bind(2, now)
+            .Bind(3, wrap_up)
+            .Bind(4, chat_id)
+            .Run();
+        // The bot takes over again, without the flow it was in before the hand-off.
+        auto conv = storage::sqlite::LoadConversation(c, chat->conversation_id);
+        if (!conv) return conv.error();
+        boost::system::error_code ec;
+        auto state = json::parse(conv->state, ec);
+        if (!ec && state.is_object()) {
+            state.as_object().erase("flow");
+            state.as_object().erase("suspended");
+            state.as_object().erase("fallbacks");
+        }
+        c.Prepare("UPDATE conversations SET desk_status = 'bot', desk_chat = NULL, state = ? WHERE id = ?")
+            .Bind(1, !ec && state.is_object() ? json::serialize(state) : conv->state)
+            .Bind(2, chat->conversation_id)
+            .Run();
+        auto message = storage::sqlite::InsertMessage(
+            c, chat->conversation_id,
+            wrap_up ? SystemMessage(Say(kEnded, chat->language), json::object{{"csat_chat_id", chat_id}})
+                    : SystemMessage(Say(kReturned, chat->language)));
+        return Out{std::move(chat.value()), std::move(message)};
+    };
+    auto out = co_await impl_->Write<Out>(op5);
+    if (!out) co_return out.error();
+    std::vector<desk::Assignment> next;
+    {
+        std::lock_guard lock(impl_->mu);
+        std::int64_t handled = out->chat.assigned_at ? now - *out->chat.assigned_at : 0;
+        next = impl_->router.Release(*out->chat.agent, chat_id, now, handled);
+    }
+    hub_.Publish(out->chat.conversation_id, MessageEvent(out->message));
+    impl_->PublishDesk(out->chat.conversation_id, "bot", std::nullopt);
+    if (wrap_up) {
+        hub_.Publish(out->chat.conversation_id,
+                     json::serialize(json::object{{"type", "csat_request"}, {"chat_id", chat_id}}));
+    }
+    impl_->PublishChat(out->chat, "chat_changed");
+    impl_->AssignAll(next);
+    impl_->QueueChanged();
+    co_return out->chat;
+}
+
+awaitable<Result<json::object>> DeskService::Context(const DeskChat& chat) {
+    struct Data {
+        storage::ConversationRecord conv;
+        std::vector<MessageRecord> messages;
+        json::array notes;
+    };
+    auto op6 = [id = chat.conversation_id, chat_id = chat.id](Connection& c) -> Result<Data> {
+        auto conv = storage::sqlite::LoadConversation(c, id);
+        if (!conv) return conv.error();
+        Data d{std::move(conv.value()), {}, {}};
+        auto& s = c.Prepare(
+            "SELECT id, conversation_id, seq, role, text, client_message_id, in_reply_to, meta, created_at FROM "
+            "(SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 200) ORDER BY seq");
+        s.Bind(1, id);
+        while (s.Step()) {
+            d.messages.push_back(MessageRecord{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4), s.OptText(5),
+                                               s.OptInt(6), s.Text(7), s.Int(8)});
+        }
+        s.Reset();
+        auto& n = c.Prepare("SELECT author, text, created_at FROM desk_notes WHERE chat_id = ? ORDER BY rowid");
+        n.Bind(1, chat_id);
+        while (n.Step()) {
+            d.notes.push_back(
+                json::object{{"author", n.Text(0)}, {"text", n.Text(1)}, {"created_at", FormatIsoMillis(n.Int(2))}});
+        }
+        n.Reset();
+        return d;
+    };
+    auto data = co_await impl_->Read<Data>(op6);
+    if (!data) co_return data.error();
+
+    const bool en = chat.language == "en";
+    json::array transcript;
+    json::array summary;
+    std::vector<std::string> intents;
+    std::vector<std::string> flows;
+    std::string unanswered;
+    for (const auto& m : data->messages) {
+        json::object o = ToJson(m);
+        o["text"] = MaskPii(m.text);  // agents see card, ID and phone numbers masked
+        if (m.role == "customer") {
+            boost::system::error_code ec;
+            auto meta = json::parse(m.meta, ec);
+            if (!ec && meta.is_object() && meta.as_object().contains("intent")) {
+                const auto& mo = meta.as_object();
+                o["understanding"] =
+                    json::object{{"intent", mo.at("intent")},
+                                 {"confidence", mo.contains("confidence") ? mo.at("confidence") : json::value(nullptr)},
+                                 {"entities", mo.contains("entities") ? mo.at("entities") : json::value(json::array{})},
+                                 {"sentiment", mo.contains("sentiment") ? mo.at("sentiment") : json::value(nullptr)}};
+                std::string intent(mo.at("intent").is_string() ? mo.at("intent").as_string() : "");
+                if (!intent.empty() && (intents.empty() || intents.back() != intent)) intents.push_back(intent);
+                if (const auto* f = mo.if_contains("flow"); f && f->is_object()) {
+                    const auto* n = f->as_object().if_contains("name");
+                    std::string name = n && n->is_string() ? std::string(n->as_string()) : "";
+                    if (!name.empty() && (flows.empty() || flows.back() != name)) flows.push_back(name);
+                }
+                if (const auto* a = mo.if_contains("action"); a && a->is_string() && a->as_string() == "fallback") {
+                    unanswered = MaskPii(m.text);
+                }
+            }
+        }
+        transcript.push_back(std::move(o));
+    }
+    auto join = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& x : v) s += (s.empty() ? "" : " → ") + x;
+        return s;
+    };
+    summary.push_back(json::value((en ? "Reason: " : "转人工原因：") + chat.reason));
+    if (!intents.empty()) summary.push_back(json::value((en ? "Intents: " : "意图：") + join(intents)));
+    if (!flows.empty()) summary.push_back(json::value((en ? "Flows: " : "业务流程：") + join(flows)));
+    if (!unanswered.empty()) summary.push_back(json::value((en ? "Not answered: " : "未能回答：") + unanswered));
+
+    json::object verification{{"verified", false}, {"method", nullptr}, {"customer_ref", nullptr}};
+    json::array sentiment;
+    json::value flow = nullptr;
+    std::optional<std::string> customer = data->conv.customer_ref;
+    boost::system::error_code ec;
+    auto state = json::parse(data->conv.state, ec);
+    if (!ec && state.is_object()) {
+        const auto& so = state.as_object();
+        if (const auto* s = so.if_contains("sentiment"); s && s->is_array()) sentiment = s->as_array();
+        if (const auto* v = so.if_contains("verify"); v && v->is_object()) {
+            const auto& vo = v->as_object();
+            if (const auto* c = vo.if_contains("customer"); c && c->is_string() && !c->as_string().empty()) {
+                customer = std::string(c->as_string());
+                verification = json::object{{"verified", true},
+                                            {"method", vo.contains("method") ? vo.at("method") : json::value(nullptr)},
+                                            {"customer_ref", *customer}};
+            }
+        }
+        if (const auto* f = so.if_contains("flow"); f && f->is_object()) flow = *f;
+    }
+    if (data->conv.customer_ref && !verification.at("verified").as_bool()) {
+        verification =
+            json::object{{"verified", true}, {"method", "channel"}, {"customer_ref", *data->conv.customer_ref}};
+    }
+
+    json::value profile = nullptr;
+    if (customer && impl_->bank) {
+        auto lookup = [bank = impl_->bank, id = *customer, en]() -> awaitable<json::value> {
+            banking::CallContext ctx{NewRequestId(), std::chrono::milliseconds(2000), ""};
+            auto p = bank->Profile(ctx, id);
+            if (!p) co_return nullptr;
+            json::array accounts;
+            if (auto as = bank->Accounts(ctx, id)) {
+                for (const auto& a : *as) {
+                    accounts.push_back(json::object{{"type", a.type},
+                                                    {"currency", a.balance.currency},
+                                                    {"masked", "****" + a.last4},
+                                                    {"status", a.status}});
+                }
+            }
+            json::array cards;
+            if (auto cs = bank->Cards(ctx, id)) {
+                for (const auto& c : *cs) {
+                    cards.push_back(json::object{{"kind", c.kind}, {"last4", c.last4}, {"status", c.status}});
+                }
+            }
+            co_return json::object{{"customer_ref", p->id},
+                                   {"name", en ? p->name.en : p->name.zh},
+                                   {"segment", p->segment},
+                                   {"risk_level", p->risk_level},
+                                   {"preferred_language", p->preferred_language},
+                                   {"accounts", std::move(accounts)},
+                                   {"cards", std::move(cards)}};
+        };
+        profile = co_await boost::asio::co_spawn(impl_->pool, lookup, boost::asio::use_awaitable);
+    }
+    co_return json::object{{"conversation", json::object{{"id", data->conv.id},
+                                                         {"channel", data->conv.channel},
+                                                         {"language", data->conv.language},
+                                                         {"desk_status", data->conv.desk_status}}},
+                           {"transcript", std::move(transcript)},
+                           {"sentiment_trend", std::move(sentiment)},
+                           {"verification", std::move(verification)},
+                           {"profile", std::move(profile)},
+                           {"summary", std::move(summary)},
+                           {"notes", std::move(data->notes)},
+                           {"flow", std::move(flow)}};
+}
+
+awaitable<Result<json::array>> DeskService::Canned(const StaffMember& agent, const DeskChat& chat) {
+    auto cfg = Config();
+    std::string customer_name;
+    auto ctx = co_await Context(chat);
+    if (ctx && ctx->at("profile").is_object())
+        customer_name = std::string(ctx->at("profile").as_object().at("name").as_string());
+    json::array out;
+    for (const auto& c : cfg.canned) {
+        std::string text = c.text.In(chat.language);
+        std::string name = customer_name.empty() ? "" : (chat.language == "en" ? " " + customer_name : customer_name);
+        text = Fill(Fill(text, "{customer.name}", name), "{agent.name}", agent.display_name);
+        out.push_back(json::object{{"id", c.id}, {"title", c.title.In(chat.language)}, {"text", std::move(text)}});
+    }
+    co_return out;
+}
+
+json::object DeskService::Overview() const {
+    UnixMillis now = NowMillis();
+    std::lock_guard lock(impl_->mu);
+    json::array queues;
+    for (const auto& q : impl_->router.Queues()) {
+        std::int64_t longest = q.waiting.empty() ? 0 : (now - q.waiting.front().queued_at) / 1000;
+        for (const auto& c : q.waiting) longest = std::max(longest, (now - c.queued_at) / 1000);
+        queues.push_back(json::object{
+            {"skill", q.skill}, {"language", q.language}, {"waiting", q.waiting.size()}, {"longest_wait_s", longest}});
+    }
+    json::array agents;
+    for (const auto& a : impl_->router.Agents()) {
+        auto display = impl_->display_names.find(a.name);
+        agents.push_back(
+            json::object{{"name", a.name},
+                         {"display_name", display == impl_->display_names.end() ? a.name : display->second},
+                         {"presence", desk::PresenceName(a.presence)},
+                         {"active", a.active},
+                         {"max_chats", a.max_chats},
+                         {"idle_s", a.active == 0 ? (now - a.idle_since) / 1000 : 0}});
+    }
+    return json::object{{"queues", std::move(queues)},
+                        {"agents", std::move(agents)},
+                        {"average_handle_s", impl_->router.AverageHandleMs() / 1000}};
+}
+
+// ---- CSAT ------------------------------------------------------------------------------------------------
+
+awaitable<Result<void>> DeskService::SubmitCsat(const std::string& conversation_id, const std::string& chat_id,
+                                                int score, std::string comment) {
+    auto op7 = [conversation_id, chat_id, score, comment = std::move(comment)](Connection& c) -> Result<bool> {
+        auto chat = LoadChat(c, chat_id);
+        if (!chat || chat->conversation_id != conversation_id || chat->status != "ended") {
+            return Error{ErrorCode::kNotFound, "no ended chat with that id in this conversation"};
+        }
+        if (chat->csat_score) return Error{ErrorCode::kConflict, "this chat has already been rated"};
+        c.Prepare(
+             "INSERT INTO csat(chat_id, conversation_id, agent, score, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .Bind(1, chat_id)
+            .Bind(2, conversation_id)
+            .Bind(3, chat->agent)
+            .Bind(4, std::int64_t{score})
+            .Bind(5, comment)
+            .Bind(6, NowMillis())
+            .Run();
+        return true;
+    };
+    auto ok = co_await impl_->Write<bool>(op7);
+    if (!ok) co_return ok.error();
+    metrics::Default()
+        .GetCounter("kefu_csat_responses_total", "CSAT survey answers, by score.",
+                    metrics::Label("score", std::to_string(score)))
+        .Inc();
+    co_return Ok();
+}
+
+awaitable<Result<json::object>> DeskService::CsatReport(int limit) {
+    auto op8 = [limit](Connection& c) -> Result<json::object> {
+        auto& agg = c.Prepare("SELECT COUNT(*), COALESCE(AVG(score), 0) FROM csat");
+        agg.Step();
+        std::int64_t count = agg.Int(0);
+        agg.Reset();
+        auto& avg = c.Prepare("SELECT AVG(score) FROM csat");
+        avg.Step();
+        double average = 0;
+        if (auto v = avg.OptText(0)) average = std::stod(*v);
+        avg.Reset();
+        auto& s =
+            c.Prepare("SELECT chat_id, agent, score, comment, created_at FROM csat ORDER BY created_at DESC LIMIT ?");
+        s.Bind(1, std::int64_t{limit});
+        json::array rows;
+        while (s.Step()) {
+            rows.push_back(json::object{{"chat_id", s.Text(0)},
+                                        {"agent", Opt(s.OptText(1))},
+                                        {"score", s.Int(2)},
+                                        {"comment", s.Text(3)},
+                                        {"created_at", FormatIsoMillis(s.Int(4))}});
+        }
+        s.Reset();
+        return json::object{{"count", count}, {"average", average}, {"responses", std::move(rows)}};
+    };
+    co_return co_await impl_->Read<json::object>(op8);
+}
+
+// ---- tickets ---------------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kTicketColumns =
+    "id, type, priority, status, subject, description, customer_ref, conversation_id, complaint_ref, assignee, "
+    "created_by, source, created_at, updated_at, due_at, breached_at";
+
+Ticket ReadTicket(const storage::sqlite::Statement& s) {
+    Ticket t;
+    t.id = s.Text(0);
+    t.type = s.Text(1);
+    t.priority = s.Text(2);
+    t.status = s.Text(3);
+    t.subject = s.Text(4);
+    t.description = s.Text(5);
+    t.customer_ref = s.OptText(6);
+    t.conversation_id = s.OptText(7);
+    t.complaint_ref = s.OptText(8);
+    t.assignee = s.OptText(9);
+    t.created_by = s.Text(10);
+    t.source = s.Text(11);
+    t.created_at = s.Int(12);
+    t.updated_at = s.Int(13);
+    t.due_at = s.Int(14);
+    t.breached_at = s.OptInt(15);
+    return t;
+}
+
+Result<Ticket> LoadTicket(Connection& c, const std::string& id) {
+    static const std::string kSql = "SELECT " + std::string(kTicketColumns) + " FROM tickets WHERE id = ?";
+    auto& s = c.Prepare(kSql);
+    s.Bind(1, id);
+    if (!s.Step()) {
+        s.Reset();
+        return Error{ErrorCode::kNotFound, "no such ticket"};
+    }
+    auto t = ReadTicket(s);
+    s.Reset();
+    return t;
+}
+
+// new → open → pending → resolved → closed; reopen (resolved/closed → open). Pending and open go both ways.
+bool Allowed(const std::string& from, const std::string& to) {
+    static const std::map<std::string, std::set<std::string>> kNext = {
+        {"new", {"open", "pending", "resolved"}},
+        {"open", {"pending", "resolved"}},
+        {"pending", {"open", "resolved"}},
+        {"resolved", {"closed", "open"}},
+        {"closed", {"open"}},
+    };
+    auto it = kNext.find(from);
+    return it != kNext.end() && it->second.contains(to);
+}
+
+}  // namespace
+
+json::object ToJson(const Ticket& t) {
+    return json::object{{"id", t.id},
+                        {"type", t.type},
+                        {"priority", t.priority},
+                        {"status", t.status},
+                        {"subject", t.subject},
+                        {"description", t.description},
+                        {"customer_ref", Opt(t.customer_ref)},
+                        {"conversation_id", Opt(t.conversation_id)},
+                        {"complaint_ref", Opt(t.complaint_ref)},
+                        {"assignee", Opt(t.assignee)},
+                        {"created_by", t.created_by},
+                        {"source", t.source},
+                        {"created_at", FormatIsoMillis(t.created_at)},
+                        {"updated_at", FormatIsoMillis(t.updated_at)},
+                        {"due_at", FormatIsoMillis(t.due_at)},
+                        {"breached", t.breached_at.has_value()},
+                        {"breached_at", OptTime(t.breached_at)}};
+}
+
+awaitable<Result<Ticket>> DeskService::CreateTicket(const std::string& actor, NewTicket t) {
+    auto cfg = Config();
+    UnixMillis now = NowMillis();
+    UnixMillis due = cfg.business_hours.Add(now, cfg.SlaMs(t.type, t.priority));
+    int offset = cfg.business_hours.utc_offset_min;
+    auto op9 = [actor, t = std::move(t), now, due, offset](Connection& c) -> Result<Ticket> {
+        if (t.conversation_id) {
+            auto conv = storage::sqlite::LoadConversation(c, *t.conversation_id);
+            if (!conv) return Error{ErrorCode::kInvalidArgument, "conversation_id: no such conversation"};
+        }
+        return Impl::InsertTicket(c, actor, t, now, due, offset);
+    };
+    auto out = co_await impl_->Write<Ticket>(op9);
+    if (out) {
+        hub_.Publish(std::string(kSupervisorsRoom),
+                     json::serialize(json::object{{"type", "ticket_created"}, {"ticket", ToJson(*out)}}));
+    }
+    co_return out;
+}
+
+awaitable<Result<std::vector<Ticket>>> DeskService::ListTickets(TicketFilter f) {
+    auto op10 = [f](Connection& c) -> Result<std::vector<Ticket>> {
+        std::string sql = "SELECT " + std::string(kTicketColumns) + " FROM tickets WHERE 1 = 1";
+        if (f.status.empty()) {
+            sql += " AND status IN ('new', 'open', 'pending')";
+        } else if (f.status != "all") {
+            sql += " AND status = ?1";
+        }
+        if (!f.assignee.empty()) sql += " AND assignee = ?2";
+        if (f.breached_only) sql += " AND breached_at IS NOT NULL";
+        sql += " ORDER BY due_at LIMIT ?3";
+        auto& s = c.Prepare(sql);
+        if (!f.status.empty() && f.status != "all") s.Bind(1, f.status);
+        if (!f.assignee.empty()) s.Bind(2, f.assignee);
+        s.Bind(3, std::int64_t{f.limit});
+        std::vector<Ticket> out;
+        while (s.Step()) out.push_back(ReadTicket(s));
+        s.Reset();
+        return out;
+    };
+    co_return co_await impl_->Read<std::vector<Ticket>>(op10);
+}
+
+awaitable<Result<json::object>> DeskService::GetTicket(const std::string& id) {
+    auto op11 = [id](Connection& c) -> Result<json::object> {
+        auto t = LoadTicket(c, id);
+        if (!t) return t.error();
+        auto& s = c.Prepare(
+            "SELECT seq, kind, actor, detail, created_at FROM ticket_events WHERE ticket_id = ? ORDER BY seq");
+        s.Bind(1, id);
+        json::array events;
+        while (s.Step()) {
+            boost::system::error_code ec;
+            auto detail = json::parse(s.Text(3), ec);
+            events.push_back(json::object{{"seq", s.Int(0)},
+                                          {"kind", s.Text(1)},
+                                          {"actor", s.Text(2)},
+                                          {"detail", ec ? json::value(json::object{}) : detail},
+                                          {"created_at", FormatIsoMillis(s.Int(4))}});
+        }
+        s.Reset();
+        return json::object{{"ticket", ToJson(*t)}, {"events", std::move(events)}};
+    };
+    co_return co_await impl_->Read<json::object>(op11);
+}
+
+awaitable<Result<Ticket>> DeskService::UpdateTicket(const std::string& actor, const std::string& id,
+                                                    TicketChange change) {
+    auto cfg = Config();
+    auto op12 = [actor, id, change, cfg](Connection& c) -> Result<Ticket> {
+        auto t = LoadTicket(c, id);
+        if (!t) return t.error();
+        UnixMillis now = NowMillis();
+        if (change.status && *change.status != t->status) {
+            if (!Allowed(t->status, *change.status)) {
+                return Error{ErrorCode::kInvalidTransition,
+                             "a ticket cannot go from " + t->status + " to " + *change.status};
+            }
+            Impl::AddEvent(c, id, "status", actor, json::object{{"from", t->status}, {"to", *change.status}}, now);
+            t->status = *change.status;
+        }
+        if (change.priority && *change.priority != t->priority) {
+            Impl::AddEvent(c, id, "priority", actor, json::object{{"from", t->priority}, {"to", *change.priority}},
+                           now);
+            t->priority = *change.priority;
+            // A new priority gives a new due time, counted from creation.
+            t->due_at = cfg.business_hours.Add(t->created_at, cfg.SlaMs(t->type, t->priority));
+        }
+        if (change.assignee && *change.assignee != t->assignee) {
+            if (*change.assignee) {
+                auto who = LoadStaff(c, **change.assignee);
+                if (!who) return Error{ErrorCode::kInvalidArgument, "assignee: no such staff member"};
+            }
+            Impl::AddEvent(c, id, "assignee", actor,
+                           json::object{{"from", Opt(t->assignee)}, {"to", Opt(*change.assignee)}}, now);
+            t->assignee = *change.assignee;
+        }
+        t->updated_at = now;
+        c.Prepare("UPDATE tickets SET status = ?, priority = ?, assignee = ?, due_at = ?, updated_at = ? WHERE id = ?")
+            .Bind(1, t->status)
+            .Bind(2, t->priority)
+            .Bind(3, t->assignee)
+            .Bind(4, t->due_at)
+            .Bind(5, now)
+            .Bind(6, id)
+            .Run();
+        return t;
+    };
+    co_return co_await impl_->Write<Ticket>(op12);
+}
+
+awaitable<Result<Ticket>> DeskService::CommentTicket(const std::string& actor, const std::string& display_name,
+                                                     const std::string& id, std::string text, bool is_public) {
+    struct Out {
+        Ticket ticket;
+        std::optional<MessageRecord> message;
+    };
+    auto op13 = [actor, display_name, id, text = std::move(text), is_public](Connection& c) -> Result<Out> {
+        auto t = LoadTicket(c, id);
+        if (!t) return t.error();
+        UnixMillis now = NowMillis();
+        Impl::AddEvent(c, id, "comment", actor, json::object{{"text", text}, {"public", is_public}}, now);
+        c.Prepare("UPDATE tickets SET updated_at = ? WHERE id = ?").Bind(1, now).Bind(2, id).Run();
+        t->updated_at = now;
+        Out result{std::move(t.value()), std::nullopt};
+        // A public comment reaches the customer through their conversation.
+        if (is_public && result.ticket.conversation_id) {
+            auto conv = storage::sqlite::LoadConversation(c, *result.ticket.conversation_id);
+            if (conv && conv->status == "open") {
+                result.message = storage::sqlite::InsertMessage(
+                    c, *result.ticket.conversation_id,
+                    NewMessage{NewId("msg_"), "agent", text, std::nullopt, std::nullopt,
+                               json::serialize(json::object{
+                                   {"agent", actor}, {"agent_display_name", display_name}, {"ticket_id", id}}),
+                               now});
+            }
+        }
+        return result;
+    };
+    auto out = co_await impl_->Write<Out>(op13);
+    if (!out) co_return out.error();
+    if (out->message) hub_.Publish(out->message->conversation_id, MessageEvent(*out->message));
+    co_return out->ticket;
+}
+
+std::size_t DeskService::CheckSla(UnixMillis now) {
+    auto flagged = db_.WriteAndWait<std::vector<Ticket>>([now](Connection& c) -> Result<std::vector<Ticket>> {
+        static const std::string kSql = "SELECT " + std::string(kTicketColumns) +
+                                        " FROM tickets WHERE breached_at IS NULL AND status IN ('new', 'open', "
+                                        "'pending') AND due_at <= ? ORDER BY due_at LIMIT 500";
+        auto& s = c.Prepare(kSql);
+        s.Bind(1, now);
+        std::vector<Ticket> due;
+        while (s.Step()) due.push_back(ReadTicket(s));
+        s.Reset();
+        for (auto& t : due) {
+            c.Prepare("UPDATE tickets SET breached_at = ? WHERE id = ?").Bind(1, now).Bind(2, t.id).Run();
+            Impl::AddEvent(c, t.id, "sla_breached", "kefu", json::object{{"due_at", FormatIsoMillis(t.due_at)}}, now);
+            t.breached_at = now;
+        }
+        return due;
+    });
+    if (!flagged) {
+        log::Error("SLA check failed", {{"error", flagged.error().message}});
+        return 0;
+    }
+    for (const auto& t : *flagged) {
+        metrics::Default()
+            .GetCounter("kefu_tickets_breached_total", "Tickets flagged past their SLA due time, by type.",
+                        metrics::Label("type", t.type))
+            .Inc();
+        std::string frame = json::serialize(json::object{{"type", "sla_breached"}, {"ticket", ToJson(t)}});
+        hub_.Publish(std::string(kSupervisorsRoom), frame);
+        if (t.assignee) hub_.Publish(AgentRoom(*t.assignee), frame);
+        log::Warn("ticket SLA breached", {{"ticket", t.id}, {"type", t.type}, {"priority", t.priority}});
+    }
+    return flagged->size();
+}
+
+}  // namespace kefu::api
