@@ -1,5 +1,6 @@
 #include "api/conversation_service.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -201,8 +202,8 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
     storage::NewMessage msg{NewId("msg_"),         "customer", std::move(text), client_message_id, std::nullopt,
                             json::serialize(meta), NowMillis()};
     auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
-        store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt),
-                          std::move(turn.decision.state), handoff, std::move(done));
+        store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt), turn.decision.state,
+                          handoff, std::move(done));
     });
     if (!appended) co_return appended.error();
     storage::AppendOutcome& out = appended.value();
@@ -215,6 +216,10 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
         if (turn.decision.unanswered && unanswered_) unanswered_(conv, out.message.text, turn.decision);
         if (handoff) desk_->OnHandoff(conv, *handoff);
         if (unstaffed) desk_->OnUnstaffed(conv, *unstaffed);
+        if (desk_ && std::find(turn.decision.bank_calls.begin(), turn.decision.bank_calls.end(),
+                               "create_complaint:done") != turn.decision.bank_calls.end()) {
+            desk_->OnComplaint(conv, turn);
+        }
     }
     co_return PostedMessage{std::move(out.message), std::move(out.replies), out.duplicate};
 }

@@ -64,6 +64,8 @@ class DeskLink {
     // After the turn is committed, for a hand-off nobody could take: a ticket, and the customer is told when to
     // expect an answer.
     virtual void OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& handoff) = 0;
+    // After a stored turn that filed a complaint in the core bank: a complaint ticket for follow-up.
+    virtual void OnComplaint(const ConversationRef& conversation, const dialogue::TurnResult& turn) = 0;
 };
 
 class ConversationService {

@@ -605,6 +605,43 @@ void DeskService::OnUnstaffed(const ConversationRef& conversation, const storage
     });
 }
 
+void DeskService::OnComplaint(const ConversationRef& conversation, const dialogue::TurnResult& turn) {
+    // The core's complaint reference, as the reply quoted it (CMP-…).
+    std::string ref;
+    for (const auto& r : turn.replies) {
+        if (auto at = r.text.find("CMP-"); at != std::string::npos) {
+            auto end = at + 4;
+            while (end < r.text.size() && (std::isalnum(static_cast<unsigned char>(r.text[end])) || r.text[end] == '-'))
+                ++end;
+            ref = r.text.substr(at, end - at);
+            break;
+        }
+    }
+    NewTicket t;
+    t.type = "complaint";
+    t.priority = turn.understanding.anger ? "high" : "normal";
+    t.source = "complaint";
+    t.conversation_id = conversation.id;
+    t.customer_ref = conversation.customer_ref;
+    boost::system::error_code ec;
+    auto state = json::parse(turn.decision.state.value_or("{}"), ec);
+    if (!ec && state.is_object()) {
+        if (const auto* v = state.as_object().if_contains("verify"); v && v->is_object()) {
+            if (const auto* c = v->as_object().if_contains("customer");
+                c && c->is_string() && !c->as_string().empty()) {
+                t.customer_ref = std::string(c->as_string());
+            }
+        }
+    }
+    if (!ref.empty()) t.complaint_ref = ref;
+    t.subject = (turn.decision.reply_language == "en" ? "Complaint " : "投诉 ") +
+                (ref.empty() ? std::string("(no reference)") : ref);
+    impl_->Spawn([this, t]() -> awaitable<void> {
+        auto created = co_await CreateTicket("kefu", t);
+        if (!created) log::Error("complaint ticket not created", {{"error", created.error().message}});
+    });
+}
+
 // ---- agents ----------------------------------------------------------------------------------------------
 
 awaitable<Result<void>> DeskService::SetPresence(const StaffMember& agent, desk::Presence presence) {

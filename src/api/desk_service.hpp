@@ -110,6 +110,7 @@ class DeskService final : public DeskLink {
     bool Accepts(const storage::HandoffRecord& handoff) override;
     void OnHandoff(const ConversationRef& conversation, const storage::HandoffRecord& handoff) override;
     void OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& handoff) override;
+    void OnComplaint(const ConversationRef& conversation, const dialogue::TurnResult& turn) override;
 
     // ---- agents ------------------------------------------------------------------------------------------
     boost::asio::awaitable<Result<void>> SetPresence(const StaffMember& agent, desk::Presence presence);

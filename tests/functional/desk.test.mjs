@@ -305,6 +305,30 @@ describe('the human desk', () => {
     assert.ok(next.body.replies.length > 0);
   });
 
+  test('a complaint filed through the bot becomes a complaint ticket with the core\'s reference', async () => {
+    const c = await createConversation(srv, { language: 'zh' });
+    const say = async (text) => {
+      const res = await postMessage(srv, c, uniqueId('m'), text);
+      assert.equal(res.status, 201, res.text);
+      return res.body.replies.map((r) => r.text).join('\n');
+    };
+    await say('我要投诉，携程的机票被重复扣款了');
+    await say('1282，1988年4月12日');
+    await say('11月19号携程扣了我两次1286元，只买了一张票');
+    const done = await say('是的，提交吧');
+    const ref = done.match(/CMP-[0-9A-Za-z-]+/)?.[0];
+    assert.ok(ref, `a complaint reference in: ${done}`);
+    const sue = await login(srv, 'sue');
+    const ticket = await waitFor(async () => {
+      const list = await api(srv, 'GET', '/api/v1/tickets', { token: sue });
+      return list.body.tickets.find((t) => t.complaint_ref === ref);
+    }, { what: 'the complaint ticket' });
+    assert.equal(ticket.type, 'complaint');
+    assert.equal(ticket.source, 'complaint');
+    assert.equal(ticket.conversation_id, c.id);
+    assert.equal(ticket.customer_ref, 'c1001');
+  });
+
   test('tickets: workflow, comments to the customer, history', async () => {
     const bob = await login(srv, 'bob');
     const c = await createConversation(srv, { language: 'zh' });
