@@ -40,11 +40,12 @@ const FlowDef* FlowSet::ForIntent(std::string_view intent) const {
 
 const std::vector<std::string>& RequiredMessageKeys() {
     static const std::vector<std::string> kKeys = {
-        "verify_start",      "verify_remind", "verify_need_birth_date", "verify_need_last4",
-        "otp_sent",          "otp_wrong",     "verify_failed",          "verify_locked",
-        "verified",          "cancelled",     "nothing_to_cancel",      "back_to_flow",
-        "system_error",      "escalate",      "opt_out_done",           "recommend_more",
-        "attempts_exceeded", "choose_one",    "no_candidates",          "which_one"};
+        "verify_start",      "verify_remind",     "anger_handoff", "verify_need_birth_date",
+        "verify_need_last4", "otp_sent",          "otp_wrong",     "verify_failed",
+        "verify_locked",     "verified",          "cancelled",     "nothing_to_cancel",
+        "back_to_flow",      "system_error",      "escalate",      "opt_out_done",
+        "recommend_more",    "attempts_exceeded", "choose_one",    "no_candidates",
+        "which_one"};
     return kKeys;
 }
 

@@ -105,6 +105,12 @@ class Session {
         bool handled =
             Cancel() || OptOut() || HandoffRequest() || Verification() || ActiveFlow() || NewFlow() || CarryOver();
         if (!handled) Inner();
+        // An angry customer outside any task is offered a person at once (a complaint in progress goes on: the
+        // complaint is what they are angry about, and the agent gets it filed).
+        if (u_.anger && !d_.handoff && !st_.flow && u_.intent != "complaint") {
+            d_.handoff = true;
+            SayKey("anger_handoff");
+        }
         d_.state = st_.ToJson();
         d_.flow = st_.flow ? st_.flow->name : "";
         d_.step = st_.flow ? (st_.flow->awaiting == "slot" ? st_.flow->slot : st_.flow->awaiting) : "";
