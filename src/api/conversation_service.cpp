@@ -161,7 +161,7 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
         static thread_local const bool named = (SetThreadName("kefu-bot"), true);
         (void)named;
         dialogue::TurnResult t = pipeline->Run(input);
-        if (t.decision.handoff && desk) handoff = desk->Classify(conv, t);
+        if (desk) handoff = desk->Consider(conv, t);
         co_return t;
     };
     dialogue::TurnResult turn = co_await boost::asio::co_spawn(workers_, run, boost::asio::use_awaitable);

@@ -53,9 +53,11 @@ struct PostedMessage {
 class DeskLink {
   public:
     virtual ~DeskLink() = default;
-    // On a bot worker, after a turn that asked for a person: the queue, priority and reason (may ask the core
-    // bank whether the customer is a VIP).
-    virtual storage::HandoffRecord Classify(const ConversationRef& conversation, const dialogue::TurnResult& turn) = 0;
+    // On a bot worker, after every turn: whether it goes to a person, and if so the queue, priority and reason.
+    // A turn that asked for a person always does; the desk's VIP rule may hand over a turn that did not (it then
+    // sets `turn.decision.handoff` and adds its reply). May ask the core bank whether the customer is a VIP.
+    virtual std::optional<storage::HandoffRecord> Consider(const ConversationRef& conversation,
+                                                           dialogue::TurnResult& turn) = 0;
     // Whether a person can take this hand-off now (the desk is open and someone with the skill and language is
     // online). When not, the conversation stays with the bot and OnUnstaffed runs instead of OnHandoff.
     virtual bool Accepts(const storage::HandoffRecord& handoff) = 0;

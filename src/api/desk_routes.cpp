@@ -370,6 +370,10 @@ class DeskRoutes {
         co_return JsonResponse(ctx, status::ok, o);
     }
 
+    awaitable<Response> Agents(RequestContext& ctx, const StaffMember&) {
+        co_return JsonResponse(ctx, status::ok, desk_.TransferTargets());
+    }
+
     awaitable<Response> Csat(RequestContext& ctx, const StaffMember&) {
         auto limit = IntQuery(ctx, "limit", 50, 1, 500);
         if (!limit) co_return ErrorResponse(ctx, limit.error());
@@ -397,6 +401,23 @@ class DeskRoutes {
         auto ok = co_await desk_.SubmitCsat(id, *chat_id, static_cast<int>(score->as_int64()), std::move(text));
         if (!ok) co_return ErrorResponse(ctx, ok.error());
         co_return JsonResponse(ctx, status::created, json::object{{"chat_id", *chat_id}, {"score", score->as_int64()}});
+    }
+
+    // A reloaded widget asks whether a survey is still owed.
+    awaitable<Response> PendingCsat(RequestContext& ctx) {
+        std::string id(ctx.Param("id"));
+        auto ref = co_await conversations_.Authorize(id, ctx.BearerToken());
+        if (!ref) co_return ErrorResponse(ctx, ref.error());
+        auto pending = co_await desk_.PendingCsat(id);
+        if (!pending) co_return ErrorResponse(ctx, pending.error());
+        json::value p = nullptr;
+        if (pending->has_value()) {
+            const auto& v = pending->value();
+            p = json::object{{"chat_id", v.chat_id},
+                             {"agent", json::object{{"display_name", v.agent_display_name}}},
+                             {"ended_at", FormatIsoMillis(v.ended_at)}};
+        }
+        co_return JsonResponse(ctx, status::ok, json::object{{"pending", std::move(p)}});
     }
 
     // ---- tickets ---------------------------------------------------------------------------------------
@@ -539,6 +560,7 @@ void AddDeskRoutes(net::Router& router, RoleTable& roles, DeskService& desk, Sta
                   [r](RequestContext& ctx, const StaffMember& who) { return r->Finish(ctx, who, true); });
     staff(verb::get, d + "/wrap-up-codes", kDesk, &DeskRoutes::WrapUpCodes);
     staff(verb::get, d + "/canned", kDesk, &DeskRoutes::Canned);
+    staff(verb::get, d + "/agents", kDesk, &DeskRoutes::Agents);
     staff(verb::get, d + "/overview", {"supervisor"}, &DeskRoutes::Overview);
     staff(verb::get, d + "/csat", {"supervisor", "analyst"}, &DeskRoutes::Csat);
 
@@ -549,6 +571,7 @@ void AddDeskRoutes(net::Router& router, RoleTable& roles, DeskService& desk, Sta
     staff(verb::post, "/api/v1/tickets/{id}/comments", kDesk, &DeskRoutes::CommentTicket);
 
     router.Add(verb::post, "/api/v1/conversations/{id}/csat", [r](RequestContext& ctx) { return r->SubmitCsat(ctx); });
+    router.Add(verb::get, "/api/v1/conversations/{id}/csat", [r](RequestContext& ctx) { return r->PendingCsat(ctx); });
 }
 
 }  // namespace kefu::api

@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <ctime>
@@ -71,28 +75,6 @@ json::value Opt(const std::optional<std::string>& v) { return v ? json::value(*v
 json::value OptTime(const std::optional<UnixMillis>& v) {
     return v ? json::value(FormatIsoMillis(*v)) : json::value(nullptr);
 }
-
-// What the desk says to the customer, in their language.
-struct DeskTexts {
-    const char* zh;
-    const char* en;
-};
-std::string Say(const DeskTexts& t, const std::string& language) { return language == "en" ? t.en : t.zh; }
-
-constexpr DeskTexts kJoined{"客服{name}已接入，正在为您服务。", "{name} from customer service has joined the chat."};
-constexpr DeskTexts kTransferred{"已为您转接客服{name}。", "You have been transferred to {name}."};
-constexpr DeskTexts kRequeued{"正在为您转接其他客服，请稍候。",
-                              "We are transferring you to another agent, please hold on."};
-constexpr DeskTexts kReturned{"人工服务已结束，智能客服继续为您服务，有问题可以直接问我。",
-                              "You are back with the virtual assistant; ask me anything."};
-constexpr DeskTexts kEnded{"本次人工服务已结束，感谢您的耐心。请为本次服务打分（1–5分）。",
-                           "This chat with our agent has ended. Thank you! Please rate it from 1 to 5."};
-constexpr DeskTexts kTicketClosed{
-    "现在不是人工客服的服务时间。我们已为您创建工单 {ticket}，客服会在 {due} 前联系您。",
-    "Our agents are not available at this hour. We have opened ticket {ticket} for you and will contact you by {due}."};
-constexpr DeskTexts kTicketNobody{
-    "目前没有客服在线。我们已为您创建工单 {ticket}，客服会在 {due} 前联系您。",
-    "No agent is available right now. We have opened ticket {ticket} for you and will contact you by {due}."};
 
 std::string Fill(std::string text, std::string_view key, const std::string& value) {
     for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
@@ -170,9 +152,13 @@ struct DeskService::Impl {
     std::unordered_map<std::string, std::string> display_names;  // agent → the name customers see; guarded by mu
 
     std::optional<boost::asio::any_io_executor> executor;
+    boost::asio::thread_pool pool{2};  // core-bank lookups for the agent's context, and the SLA check
+    // The SLA timer lives on the desk's own pool (through a strand), never on the server's I/O context:
+    // the desk outlives the server, and a timer must not outlive the context whose service it uses.
+    // Declared after the pool, so it is destroyed first.
+    boost::asio::strand<boost::asio::thread_pool::executor_type> sla_strand{boost::asio::make_strand(pool)};
     std::unique_ptr<boost::asio::steady_timer> sla_timer;
-    boost::asio::thread_pool pool{2};  // core-bank lookups for the agent's context
-    bool stopped = false;
+    std::atomic<bool> stopped{false};
 
     Impl(storage::sqlite::Database& d, Hub& h, std::shared_ptr<banking::CoreBank> b, desk::DeskConfig c,
          std::int64_t interval)
@@ -201,6 +187,12 @@ struct DeskService::Impl {
                     log::Error("desk task failed", {{"error", ex.what()}});
                 }
             });
+    }
+
+    // A customer-facing text of the desk file, in both languages (the caller picks one where it knows the chat).
+    desk::LocalText Text(std::string_view key) const {
+        std::lock_guard lock(mu);
+        return {config.Message(key, "zh"), config.Message(key, "en")};
     }
 
     void PublishDesk(const std::string& conversation_id, std::string_view status,
@@ -252,7 +244,8 @@ struct DeskService::Impl {
             MessageRecord message;
             std::string display;
         };
-        auto write_op1 = [chat_id, agent, now, how = std::string(how)](Connection& c) -> Result<Out> {
+        desk::LocalText text = Text(how == "transfer" ? "transferred" : "joined");
+        auto write_op1 = [chat_id, agent, now, text](Connection& c) -> Result<Out> {
             auto chat = LoadChat(c, chat_id);
             if (!chat) return chat.error();
             auto staff = LoadStaff(c, agent);
@@ -266,10 +259,8 @@ struct DeskService::Impl {
                 .Bind(1, chat_id)
                 .Bind(2, chat->conversation_id)
                 .Run();
-            const DeskTexts& text = how == "transfer" ? kTransferred : kJoined;
             auto message = storage::sqlite::InsertMessage(
-                c, chat->conversation_id,
-                SystemMessage(Fill(Say(text, chat->language), "{name}", staff->display_name)));
+                c, chat->conversation_id, SystemMessage(Fill(text.In(chat->language), "{name}", staff->display_name)));
             chat->status = "assigned";
             chat->agent = agent;
             chat->assigned_at = now;
@@ -310,7 +301,8 @@ struct DeskService::Impl {
             Ticket ticket;
             MessageRecord message;
         };
-        auto write_op2 = [conversation_id, h, now, type, priority, due, offset, closed](Connection& c) -> Result<Out> {
+        std::string said = cfg.Message(closed ? "ticket_closed" : "ticket_nobody", h.language);
+        auto write_op2 = [conversation_id, h, now, type, priority, due, offset, said](Connection& c) -> Result<Out> {
             auto conv = storage::sqlite::LoadConversation(c, conversation_id);
             if (!conv) return conv.error();
             NewTicket t;
@@ -338,8 +330,7 @@ struct DeskService::Impl {
             c.Prepare("UPDATE conversations SET desk_status = 'bot', desk_chat = NULL WHERE id = ?")
                 .Bind(1, conversation_id)
                 .Run();
-            std::string text = Say(closed ? kTicketClosed : kTicketNobody, h.language);
-            text = Fill(Fill(text, "{ticket}", ticket.id), "{due}", LocalDue(due, offset, h.language));
+            std::string text = Fill(Fill(said, "{ticket}", ticket.id), "{due}", LocalDue(due, offset, h.language));
             auto message = storage::sqlite::InsertMessage(
                 c, conversation_id, SystemMessage(std::move(text), json::object{{"ticket_id", ticket.id}}));
             return Out{std::move(ticket), std::move(message)};
@@ -429,17 +420,15 @@ struct DeskService::Impl {
         return out;
     }
 
-    // The SLA check waits for its write, so it runs on the desk's pool, never on an I/O thread.
+    // The SLA check waits for its write, so it runs on the desk's pool, never on an I/O thread. The timer is
+    // only touched on its strand.
     void ArmSla() {
         if (!sla_timer || stopped) return;
         sla_timer->expires_after(std::chrono::milliseconds(sla_interval_ms));
         sla_timer->async_wait([this](boost::system::error_code ec) {
             if (ec || stopped) return;
-            boost::asio::post(pool, [this] {
-                if (stopped) return;
-                sla_tick();
-                ArmSla();
-            });
+            sla_tick();
+            ArmSla();
         });
     }
     std::function<void()> sla_tick;
@@ -493,16 +482,18 @@ Result<void> DeskService::Start(boost::asio::any_io_executor executor) {
             }
         }
     }
-    impl_->sla_timer = std::make_unique<boost::asio::steady_timer>(executor);
+    impl_->sla_timer = std::make_unique<boost::asio::steady_timer>(impl_->sla_strand);
     impl_->sla_tick = [this] { CheckSla(NowMillis()); };
-    impl_->ArmSla();
+    boost::asio::post(impl_->sla_strand, [impl = impl_.get()] { impl->ArmSla(); });
     log::Info("desk started", {{"agents", snap->staff.size()}, {"open_chats", snap->open.size()}});
     return Ok();
 }
 
 void DeskService::Stop() {
-    impl_->stopped = true;
-    if (impl_->sla_timer) impl_->sla_timer->cancel();
+    if (impl_->stopped.exchange(true)) return;
+    boost::asio::post(impl_->sla_strand, [impl = impl_.get()] {
+        if (impl->sla_timer) impl->sla_timer->cancel();
+    });
 }
 
 void DeskService::SetConfig(desk::DeskConfig config) {
@@ -517,7 +508,21 @@ desk::DeskConfig DeskService::Config() const {
 
 // ---- hand-offs -------------------------------------------------------------------------------------------
 
-storage::HandoffRecord DeskService::Classify(const ConversationRef& conversation, const dialogue::TurnResult& turn) {
+std::optional<storage::HandoffRecord> DeskService::Consider(const ConversationRef& conversation,
+                                                            dialogue::TurnResult& turn) {
+    const auto& u = turn.understanding;
+    desk::VipRule vip;
+    {
+        std::lock_guard lock(impl_->mu);
+        vip = impl_->config.vip;
+    }
+    const bool negative = u.anger || (u.sentiment == "negative" && u.sentiment_score <= -0.6);
+    // The VIP rule looks only at turns the bot did not hand over itself, and never breaks into a task.
+    const bool vip_trigger =
+        !turn.decision.handoff && turn.decision.flow.empty() &&
+        ((vip.handoff_on_fallback && turn.decision.action == "fallback") || (vip.handoff_on_negative && negative));
+    if (!turn.decision.handoff && !vip_trigger) return std::nullopt;
+
     storage::HandoffRecord h;
     h.chat_id = NewId("ch_");
     h.language = turn.decision.reply_language.empty() ? conversation.language : turn.decision.reply_language;
@@ -541,9 +546,8 @@ storage::HandoffRecord DeskService::Classify(const ConversationRef& conversation
     }
     {
         std::lock_guard lock(impl_->mu);
-        h.skill = impl_->config.SkillFor(last_flow, turn.understanding.intent);
+        h.skill = impl_->config.SkillFor(last_flow, u.intent);
     }
-    const auto& u = turn.understanding;
     if (u.intent == "human_agent") {
         h.reason = "request";
     } else if (turn.decision.action == "fallback") {
@@ -553,14 +557,22 @@ storage::HandoffRecord DeskService::Classify(const ConversationRef& conversation
     } else {
         h.reason = "flow";
     }
-    if (u.anger || (u.sentiment == "negative" && u.sentiment_score <= -0.6)) h.priority = 1;
-    // VIP: the core bank's private-banking segment (on a bot worker: the call may wait on the core).
+    if (negative) h.priority = 1;
+    // VIP: a segment of the core bank's profile (on a bot worker: the call may wait on the core).
+    bool is_vip = false;
     if (customer && impl_->bank) {
         auto profile = impl_->bank->Profile({NewRequestId(), std::chrono::milliseconds(1500), ""}, *customer);
-        if (profile && profile->segment == "private") {
-            h.priority = 2;
-            if (h.reason != "request") h.reason = "vip";
-        }
+        is_vip = profile && vip.segments.contains(profile->segment);
+    }
+    if (is_vip) {
+        h.priority = 2;
+        if (h.reason != "request") h.reason = "vip";
+    }
+    if (vip_trigger) {
+        // Only when a person can take it now: otherwise the bot's answer stands (no ticket for a fallback).
+        if (!is_vip || !Accepts(h)) return std::nullopt;
+        turn.decision.handoff = true;
+        turn.replies.push_back({impl_->Text("vip_handoff").In(h.language), {}});
     }
     return h;
 }
@@ -806,15 +818,19 @@ awaitable<Result<DeskChat>> DeskService::Transfer(const StaffMember& by, const s
             impl_->router.Restore(*to_agent, chat_id);
         }
         impl_->AssignAll(freed);
-        chat->agent = from;
-        impl_->PublishChat(*chat, "chat_changed");  // the old agent closes the tab
-        co_await impl_->Assigned(chat_id, *to_agent, "transfer");
-        co_return co_await GetChat(chat_id);
+        co_await impl_->Assigned(chat_id, *to_agent, "transfer");  // the new agent and supervisors: "assigned"
+        auto moved = co_await GetChat(chat_id);
+        // The old agent sees the chat as it now is (with the new agent), and closes the tab.
+        if (moved) {
+            hub_.Publish(AgentRoom(from),
+                         json::serialize(json::object{{"type", "chat_changed"}, {"chat", ToJson(moved.value())}}));
+        }
+        co_return moved;
     }
     std::string skill = to_skill.value_or(chat->skill);
     std::string language = to_language.value_or(chat->language);
     if (language != "zh" && language != "en") co_return Error{ErrorCode::kInvalidArgument, "language must be zh or en"};
-    auto op4 = [chat_id, skill, language, now, lang = chat->language,
+    auto op4 = [chat_id, skill, language, now, said = impl_->Text("requeued").In(chat->language),
                 conv = chat->conversation_id](Connection& c) -> Result<MessageRecord> {
         c.Prepare(
              "UPDATE desk_chats SET status = 'queued', agent = NULL, assigned_at = NULL, skill = ?, language = ?, "
@@ -824,7 +840,7 @@ awaitable<Result<DeskChat>> DeskService::Transfer(const StaffMember& by, const s
             .Bind(3, chat_id)
             .Run();
         c.Prepare("UPDATE conversations SET desk_status = 'queued' WHERE id = ?").Bind(1, conv).Run();
-        return storage::sqlite::InsertMessage(c, conv, SystemMessage(Say(kRequeued, lang)));
+        return storage::sqlite::InsertMessage(c, conv, SystemMessage(said));
     };
     auto moved = co_await impl_->Write<MessageRecord>(op4);
     if (!moved) co_return moved.error();
@@ -859,7 +875,8 @@ awaitable<Result<DeskChat>> DeskService::Finish(const StaffMember& by, const std
         DeskChat chat;
         MessageRecord message;
     };
-    auto op5 = [chat_id, wrap_up, now, by](Connection& c) -> Result<Out> {
+    auto op5 = [chat_id, wrap_up, now, by, ended = impl_->Text("ended"),
+                returned = impl_->Text("returned")](Connection& c) -> Result<Out> {
         auto chat = LoadChat(c, chat_id);
         if (!chat) return chat.error();
         if (chat->status != "assigned" || (chat->agent != by.name && by.role != "supervisor")) {
@@ -890,8 +907,8 @@ awaitable<Result<DeskChat>> DeskService::Finish(const StaffMember& by, const std
             .Run();
         auto message = storage::sqlite::InsertMessage(
             c, chat->conversation_id,
-            wrap_up ? SystemMessage(Say(kEnded, chat->language), json::object{{"csat_chat_id", chat_id}})
-                    : SystemMessage(Say(kReturned, chat->language)));
+            wrap_up ? SystemMessage(ended.In(chat->language), json::object{{"csat_chat_id", chat_id}})
+                    : SystemMessage(returned.In(chat->language)));
         return Out{std::move(chat.value()), std::move(message)};
     };
     auto out = co_await impl_->Write<Out>(op5);
@@ -1099,7 +1116,52 @@ json::object DeskService::Overview() const {
                         {"average_handle_s", impl_->router.AverageHandleMs() / 1000}};
 }
 
+json::object DeskService::TransferTargets() const {
+    std::lock_guard lock(impl_->mu);
+    json::array agents;
+    for (const auto& a : impl_->router.Agents()) {
+        auto display = impl_->display_names.find(a.name);
+        agents.push_back(
+            json::object{{"name", a.name},
+                         {"display_name", display == impl_->display_names.end() ? a.name : display->second},
+                         {"presence", desk::PresenceName(a.presence)},
+                         {"active", a.active},
+                         {"max_chats", a.max_chats},
+                         {"skills", json::value_from(a.skills)},
+                         {"languages", json::value_from(a.languages)},
+                         {"free", a.presence == desk::Presence::kOnline && a.active < a.max_chats}});
+    }
+    return json::object{{"agents", std::move(agents)}, {"skills", json::value_from(impl_->config.AllSkills())}};
+}
+
 // ---- CSAT ------------------------------------------------------------------------------------------------
+
+awaitable<Result<std::optional<DeskService::PendingSurvey>>> DeskService::PendingCsat(
+    const std::string& conversation_id) {
+    UnixMillis since = NowMillis() - 7 * 24 * 3'600'000LL;
+    auto op = [conversation_id, since](Connection& c) -> Result<std::optional<PendingSurvey>> {
+        static const std::string kSql =
+            "SELECT " + std::string(kChatColumns) +
+            " FROM desk_chats c LEFT JOIN csat s ON s.chat_id = c.id WHERE c.conversation_id = ? "
+            "ORDER BY c.queued_at DESC, c.rowid DESC LIMIT 1";
+        auto& st = c.Prepare(kSql);
+        st.Bind(1, conversation_id);
+        std::optional<DeskChat> latest;
+        if (st.Step()) latest = ReadChat(st);
+        st.Reset();
+        if (!latest || latest->status != "ended" || latest->csat_score || !latest->ended_at ||
+            *latest->ended_at < since) {
+            return std::optional<PendingSurvey>{};
+        }
+        std::string display;
+        if (latest->agent) {
+            auto staff = LoadStaff(c, *latest->agent);
+            display = staff ? staff->display_name : std::string();
+        }
+        return std::optional<PendingSurvey>{PendingSurvey{latest->id, std::move(display), *latest->ended_at}};
+    };
+    co_return co_await impl_->Read<std::optional<PendingSurvey>>(op);
+}
 
 awaitable<Result<void>> DeskService::SubmitCsat(const std::string& conversation_id, const std::string& chat_id,
                                                 int score, std::string comment) {

@@ -99,14 +99,15 @@ class DeskService final : public DeskLink {
     ~DeskService() override;
 
     // Rebuilds the router from the database (agents offline until they sign in again; queued chats wait) and
-    // starts the SLA check on `executor`.
+    // starts the SLA check (on the desk's own threads; `executor` runs the desk's follow-up tasks).
     Result<void> Start(boost::asio::any_io_executor executor);
     void Stop();
     void SetConfig(desk::DeskConfig config);
     desk::DeskConfig Config() const;
 
     // ---- DeskLink: hand-offs from the bot ----------------------------------------------------------------
-    storage::HandoffRecord Classify(const ConversationRef& conversation, const dialogue::TurnResult& turn) override;
+    std::optional<storage::HandoffRecord> Consider(const ConversationRef& conversation,
+                                                   dialogue::TurnResult& turn) override;
     bool Accepts(const storage::HandoffRecord& handoff) override;
     void OnHandoff(const ConversationRef& conversation, const storage::HandoffRecord& handoff) override;
     void OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& handoff) override;
@@ -137,11 +138,22 @@ class DeskService final : public DeskLink {
     // Canned responses in the chat's language with {customer.name} and {agent.name} filled in.
     boost::asio::awaitable<Result<boost::json::array>> Canned(const StaffMember& agent, const DeskChat& chat);
     boost::json::object Overview() const;
+    // Who a chat can be transferred to: every agent (presence, load, skills, languages, `free` = online with
+    // a free slot), and the queues (skills).
+    boost::json::object TransferTargets() const;
 
     // ---- the customer's survey ---------------------------------------------------------------------------
     boost::asio::awaitable<Result<void>> SubmitCsat(const std::string& conversation_id, const std::string& chat_id,
                                                     int score, std::string comment);
     boost::asio::awaitable<Result<boost::json::object>> CsatReport(int limit);
+    // The survey a customer still owes: the conversation's latest desk chat when it ended (not returned to the
+    // bot) in the last 7 days and is not rated yet. A reloaded widget shows it again.
+    struct PendingSurvey {
+        std::string chat_id;
+        std::string agent_display_name;
+        UnixMillis ended_at = 0;
+    };
+    boost::asio::awaitable<Result<std::optional<PendingSurvey>>> PendingCsat(const std::string& conversation_id);
 
     // ---- tickets -----------------------------------------------------------------------------------------
     boost::asio::awaitable<Result<Ticket>> CreateTicket(const std::string& actor, NewTicket t);

@@ -161,6 +161,47 @@ UnixMillis Calendar::Add(UnixMillis start, std::int64_t ms) const {
 
 UnixMillis Calendar::NextOpen(UnixMillis t) const { return Add(t, 0); }
 
+namespace {
+
+// The built-in texts: a desk file without `messages` (or without some of them) still says something sensible.
+const std::map<std::string, LocalText, std::less<>>& DefaultMessages() {
+    static const std::map<std::string, LocalText, std::less<>> m = {
+        {"joined", {"客服{name}已接入，正在为您服务。", "{name} from customer service has joined the chat."}},
+        {"transferred", {"已为您转接客服{name}。", "You have been transferred to {name}."}},
+        {"requeued", {"正在为您转接其他客服，请稍候。", "We are transferring you to another agent, please hold on."}},
+        {"returned",
+         {"人工服务已结束，智能客服继续为您服务，有问题可以直接问我。",
+          "You are back with the virtual assistant; ask me anything."}},
+        {"ended",
+         {"本次人工服务已结束，感谢您的耐心。请为本次服务打分（1–5分）。",
+          "This chat with our agent has ended. Thank you! Please rate it from 1 to 5."}},
+        {"ticket_closed",
+         {"现在不是人工客服的服务时间。我们已为您创建工单 {ticket}，客服会在 {due} 前联系您。",
+          "Our agents are not available at this hour. We have opened ticket {ticket} for you and will contact "
+          "you by {due}."}},
+        {"ticket_nobody",
+         {"目前没有客服在线。我们已为您创建工单 {ticket}，客服会在 {due} 前联系您。",
+          "No agent is available right now. We have opened ticket {ticket} for you and will contact you by "
+          "{due}."}},
+        {"vip_handoff",
+         {"尊敬的贵宾客户，正在为您转接专属客服，请稍候。",
+          "As one of our private banking clients, you are being connected to a personal agent. One moment, please."}},
+    };
+    return m;
+}
+
+}  // namespace
+
+const std::string& DeskConfig::Message(std::string_view key, std::string_view language) const {
+    auto it = messages.find(key);
+    if (it == messages.end()) it = DefaultMessages().find(key);
+    if (it == DefaultMessages().end()) {
+        static const std::string kEmpty;
+        return kEmpty;
+    }
+    return it->second.In(language);
+}
+
 std::string DeskConfig::SkillFor(const std::string& flow, const std::string& intent) const {
     if (auto it = skills.find(flow); !flow.empty() && it != skills.end()) return it->second;
     if (auto it = skills.find(intent); !intent.empty() && it != skills.end()) return it->second;
@@ -218,8 +259,8 @@ Result<DeskConfig> LoadDeskConfig(const std::string& path, std::vector<std::stri
     }
     Loader l(path, problems);
     if (!root.IsMap()) l.Problem(root, "expected a mapping with timezone, chat_hours, business_hours, …");
-    const std::set<std::string> known = {"version", "timezone", "chat_hours",    "business_hours", "holidays",
-                                         "skills",  "sla",      "wrap_up_codes", "canned"};
+    const std::set<std::string> known = {"version", "timezone", "chat_hours", "business_hours", "holidays", "skills",
+                                         "sla",     "vip",      "messages",   "wrap_up_codes",  "canned"};
     if (root.IsMap()) {
         for (const auto& kv : root) {
             if (!known.contains(kv.first.as<std::string>(""))) {
@@ -278,6 +319,45 @@ Result<DeskConfig> LoadDeskConfig(const std::string& path, std::vector<std::stri
         if (t.zh.empty() || t.en.empty()) l.Problem(n, std::string(what) + " needs both zh and en");
         return t;
     };
+    if (const auto& v = root["vip"]) {
+        if (!v.IsMap()) l.Problem(v, "vip needs segments, handoff_on_fallback and handoff_on_negative");
+        for (const auto& kv : v) {
+            auto key = kv.first.as<std::string>("");
+            if (key == "segments") {
+                c.vip.segments.clear();
+                if (!kv.second.IsSequence()) l.Problem(kv.second, "segments is a list, e.g. [private]");
+                for (const auto& seg : kv.second) c.vip.segments.insert(seg.as<std::string>(""));
+            } else if (key == "handoff_on_fallback" || key == "handoff_on_negative") {
+                bool b = false;
+                if (!YAML::convert<bool>::decode(kv.second, b)) {
+                    l.Problem(kv.second, key + " is true or false");
+                }
+                (key == "handoff_on_fallback" ? c.vip.handoff_on_fallback : c.vip.handoff_on_negative) = b;
+            } else {
+                l.Problem(kv.first, "unknown key '" + key +
+                                        "' in vip (segments, handoff_on_fallback, "
+                                        "handoff_on_negative)");
+            }
+        }
+    }
+    if (const auto& m = root["messages"]) {
+        if (!m.IsMap()) l.Problem(m, "messages maps a message key to its zh and en texts");
+        for (const auto& kv : m) {
+            auto key = kv.first.as<std::string>("");
+            if (std::find(kDeskMessageKeys.begin(), kDeskMessageKeys.end(), key) == kDeskMessageKeys.end()) {
+                l.Problem(kv.first, "unknown message '" + key +
+                                        "' (joined, transferred, requeued, returned, ended, ticket_closed, "
+                                        "ticket_nobody, vip_handoff)");
+                continue;
+            }
+            LocalText text = local(kv.second, ("the message " + key).c_str());
+            if (key.starts_with("ticket_") &&
+                (text.zh.find("{ticket}") == std::string::npos || text.en.find("{ticket}") == std::string::npos)) {
+                l.Problem(kv.second, "the message " + key + " must give the customer the {ticket} reference");
+            }
+            c.messages[key] = std::move(text);
+        }
+    }
     if (const auto& w = root["wrap_up_codes"]) {
         for (const auto& n : w) {
             WrapUpCode code{n["code"].as<std::string>(""), local(n, "a wrap-up code")};

@@ -52,6 +52,19 @@ struct CannedResponse {
     LocalText text;  // variables: {customer.name} {agent.name}
 };
 
+// Customers in these segments of the core bank's profile are VIPs: they go first in the queue, and the rule can
+// hand them to a person sooner than anyone else (docs/desk.md, "Hand-off").
+struct VipRule {
+    std::set<std::string> segments{"private"};
+    bool handoff_on_fallback = false;  // at the first question the bot cannot answer (others: the second)
+    bool handoff_on_negative = false;  // when their sentiment turns clearly negative outside a task
+};
+
+// What the desk says to the customer. Keys: joined, transferred ({name}: the agent's display name), requeued,
+// returned, ended, ticket_closed, ticket_nobody ({ticket}, {due}), vip_handoff.
+inline constexpr std::array<std::string_view, 8> kDeskMessageKeys = {
+    "joined", "transferred", "requeued", "returned", "ended", "ticket_closed", "ticket_nobody", "vip_handoff"};
+
 struct DeskConfig {
     Calendar chat_hours = Calendar::Always();
     Calendar business_hours = Calendar::Always();
@@ -60,7 +73,11 @@ struct DeskConfig {
     std::map<std::string, std::map<std::string, std::int64_t>> sla;
     std::vector<WrapUpCode> wrap_up_codes;
     std::vector<CannedResponse> canned;
+    VipRule vip;
+    std::map<std::string, LocalText, std::less<>> messages;  // every key of kDeskMessageKeys
 
+    // The message `key` in `language` (zh | en).
+    const std::string& Message(std::string_view key, std::string_view language) const;
     std::string SkillFor(const std::string& flow, const std::string& intent) const;
     std::int64_t SlaMs(const std::string& type, const std::string& priority) const;
     std::vector<std::string> AllSkills() const;

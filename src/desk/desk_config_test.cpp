@@ -54,6 +54,30 @@ TEST(DeskConfig, DemoPackLoads) {
     EXPECT_LT(c->SlaMs("complaint", "urgent"), c->SlaMs("other", "low"));
     EXPECT_FALSE(c->canned.empty());
     EXPECT_FALSE(c->wrap_up_codes.empty());
+    EXPECT_TRUE(c->vip.segments.contains("private"));
+    EXPECT_TRUE(c->vip.handoff_on_fallback);
+    // Every customer-facing text is the pack's, in both languages.
+    for (auto key : kDeskMessageKeys) {
+        EXPECT_TRUE(c->messages.contains(key)) << key;
+        EXPECT_FALSE(c->Message(key, "zh").empty()) << key;
+        EXPECT_FALSE(c->Message(key, "en").empty()) << key;
+    }
+    EXPECT_NE(c->Message("ticket_nobody", "en").find("{ticket}"), std::string::npos);
+}
+
+TEST(DeskConfig, MissingMessagesFallBackToBuiltInTexts) {
+    auto dir = std::filesystem::temp_directory_path() / "kefu-desk-config-messages";
+    std::filesystem::create_directories(dir);
+    auto file = (dir / "desk.yaml").string();
+    std::ofstream(file) << "messages:\n  joined: {zh: \"{name}来了\", en: \"{name} is here\"}\n";
+    auto c = LoadDeskConfig(file);
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->Message("joined", "en"), "{name} is here");
+    EXPECT_EQ(c->Message("joined", "zh"), "{name}来了");
+    EXPECT_NE(c->Message("ended", "en").find("rate"), std::string::npos);  // built in
+    EXPECT_FALSE(c->vip.handoff_on_fallback);                              // off unless the file says so
+    EXPECT_TRUE(c->vip.segments.contains("private"));
 }
 
 TEST(DeskConfig, ProblemsAreReportedWithLines) {
@@ -67,7 +91,12 @@ TEST(DeskConfig, ProblemsAreReportedWithLines) {
                            "sla:\n"
                            "  parcel: {normal: 4h}\n"
                            "  complaint: {soon: 4h, normal: 4 hours}\n"
-                           "colour: blue\n";
+                           "colour: blue\n"
+                           "vip: {handoff_on_fallback: maybe, colour: gold}\n"
+                           "messages:\n"
+                           "  farewell: {zh: 再见, en: Bye}\n"
+                           "  ticket_closed: {zh: 稍后联系您, en: We will call}\n"
+                           "  joined: {zh: 您好}\n";
     std::vector<std::string> problems;
     auto c = LoadDeskConfig(file, &problems);
     EXPECT_FALSE(c);
@@ -80,6 +109,13 @@ TEST(DeskConfig, ProblemsAreReportedWithLines) {
     EXPECT_NE(all.find("unknown priority 'soon'"), std::string::npos) << all;
     EXPECT_NE(all.find("'4 hours' is not a duration"), std::string::npos) << all;
     EXPECT_NE(all.find("desk.yaml:8: unknown key 'colour'"), std::string::npos) << all;
+    EXPECT_NE(all.find("desk.yaml:9: handoff_on_fallback is true or false"), std::string::npos) << all;
+    EXPECT_NE(all.find("desk.yaml:9: unknown key 'colour' in vip"), std::string::npos) << all;
+    EXPECT_NE(all.find("desk.yaml:11: unknown message 'farewell'"), std::string::npos) << all;
+    EXPECT_NE(all.find("desk.yaml:12: the message ticket_closed must give the customer the {ticket}"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("desk.yaml:13: the message joined needs both zh and en"), std::string::npos) << all;
     std::filesystem::remove_all(dir);
     EXPECT_EQ(ParseDuration("90s"), 90'000);
     EXPECT_EQ(ParseDuration("2d"), 2 * 86'400'000LL);

@@ -222,7 +222,8 @@ std::vector<QueueLoad> Router::Queues() const {
 std::vector<AgentLoad> Router::Agents() const {
     std::vector<AgentLoad> out;
     for (const auto& [name, a] : agents_) {
-        out.push_back({name, a.presence, static_cast<int>(a.active.size()), a.profile.max_chats, a.idle_since});
+        out.push_back({name, a.presence, static_cast<int>(a.active.size()), a.profile.max_chats, a.idle_since,
+                       a.profile.skills, a.profile.languages});
     }
     return out;
 }

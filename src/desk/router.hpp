@@ -57,6 +57,8 @@ struct AgentLoad {
     int active = 0;
     int max_chats = 0;
     UnixMillis idle_since = 0;
+    std::vector<std::string> skills;
+    std::vector<std::string> languages;
 };
 
 struct QueueLoad {

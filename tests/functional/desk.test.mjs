@@ -3,6 +3,7 @@
 // queue positions, no agent → ticket, SLA breaches, transfer, return to the bot, and CSAT.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -212,11 +213,19 @@ describe('the human desk', () => {
       assert.equal(ended.status, 200, ended.text);
       const survey = await second.ws.next('csat_request');
       assert.equal(survey.chat_id, got2.chat.id);
+      // A reloaded widget asks whether a survey is owed: this one is, the returned chat's is not.
+      const owed = await api(srv, 'GET', `/api/v1/conversations/${second.conv.id}/csat`, { token: second.conv.token });
+      assert.equal(owed.status, 200, owed.text);
+      assert.equal(owed.body.pending.chat_id, got2.chat.id);
+      assert.equal(owed.body.pending.agent.display_name, 'Ann');
+      assert.equal((await api(srv, 'GET', `/api/v1/conversations/${first.conv.id}/csat`, { token: first.conv.token })).body.pending, null);
+      assertError(await api(srv, 'GET', `/api/v1/conversations/${second.conv.id}/csat`, { token: first.conv.token }), 404, 'not_found');
       const rate = await api(srv, 'POST', `/api/v1/conversations/${second.conv.id}/csat`,
         { token: second.conv.token, body: { chat_id: survey.chat_id, score: 5, comment: '很满意' } });
       assert.equal(rate.status, 201, rate.text);
       assertError(await api(srv, 'POST', `/api/v1/conversations/${second.conv.id}/csat`,
         { token: second.conv.token, body: { chat_id: survey.chat_id, score: 4 } }), 409, 'conflict');
+      assert.equal((await api(srv, 'GET', `/api/v1/conversations/${second.conv.id}/csat`, { token: second.conv.token })).body.pending, null);
       assertError(await api(srv, 'POST', `/api/v1/conversations/${second.conv.id}/csat`,
         { token: second.conv.token, body: { chat_id: survey.chat_id, score: 6 } }), 400, 'invalid_argument');
       const sue = await login(srv, 'sue');
@@ -274,7 +283,22 @@ describe('the human desk', () => {
       assert.equal(moved.status, 200, moved.text);
       assert.equal((await cai.ws.next((f) => f.type === 'assigned' && f.chat.id === bChat.id)).chat.agent, 'cai');
       // ann's slot is free again, so c is hers now.
-      await ann.ws.next((f) => f.type === 'assigned' && f.chat.conversation_id === c.conv.id);
+      const cChat = (await ann.ws.next((f) => f.type === 'assigned' && f.chat.conversation_id === c.conv.id)).chat;
+
+      // An agent sees whom they can transfer to: cai is online with a free slot.
+      const targets = await api(srv, 'GET', '/api/v1/desk/agents', { token: ann.token });
+      assert.equal(targets.status, 200, targets.text);
+      const caiTarget = targets.body.agents.find((x) => x.name === 'cai');
+      assert.deepEqual([caiTarget.display_name, caiTarget.presence, caiTarget.free, caiTarget.skills],
+        ['蔡', 'online', true, ['cards']]);
+      assert.equal(targets.body.agents.find((x) => x.name === 'bob').free, false, 'bob is offline');
+      assert.ok(targets.body.skills.includes('cards'));
+      // To an agent by name: cai gets it, and ann's console is told the chat is cai's now.
+      assert.equal((await api(srv, 'POST', `/api/v1/desk/chats/${cChat.id}/transfer`, { token: ann.token, body: { agent: 'cai' } })).status, 200);
+      await cai.ws.next((f) => f.type === 'assigned' && f.chat.id === cChat.id);
+      const away = await ann.ws.next((f) => f.type === 'chat_changed' && f.chat.id === cChat.id);
+      assert.equal(away.chat.agent, 'cai');
+      await c.ws.next((f) => f.type === 'message' && f.message.role === 'system' && f.message.text.includes('蔡'));
       for (const x of [a, b, c]) await x.ws.close();
     } finally {
       for (const x of [cai, ann]) {
@@ -387,14 +411,65 @@ test('an SLA breach is flagged on the ticket and reported', async () => {
   }
 });
 
+test('the VIP rule hands a private-banking customer to a person at the first unanswered question', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kefu-desk-'));
+  const file = path.join(dir, 'desk.yaml');
+  writeFileSync(file, [
+    'version: 1', 'vip:', '  segments: [private]', '  handoff_on_fallback: true',
+    'messages:', '  joined: {zh: "专属客服{name}为您服务", en: "Your personal banker {name} is here"}',
+    '  vip_handoff: {zh: 贵宾专线转接中, en: Connecting you to your personal banker}', '',
+  ].join('\n'));
+  const secret = 'desk-test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+  const sign = (sub) => {
+    const payload = Buffer.from(JSON.stringify({ sub, exp: Math.floor(Date.now() / 1000) + 3600, ch: 'app' })).toString('base64url');
+    return `kct1.${payload}.${createHmac('sha256', secret).update(`kct1.${payload}`).digest('base64url')}`;
+  };
+  const srv = await start({ env: { KEFU_DESK_FILE: file, KEFU_AUTH_CUSTOMER_TOKEN_SECRET: secret } });
+  try {
+    await createUser(srv, 'vic', 'agent', ['--display-name', 'Vic']);
+    const vic = await agent(srv, 'vic');
+    const open = async (sub) => {
+      const res = await api(srv, 'POST', '/api/v1/conversations', { token: sign(sub), body: { language: 'en' } });
+      assert.equal(res.status, 201, res.text);
+      return { id: res.body.conversation.id, token: sign(sub) };
+    };
+    const gibberish = 'qwxz plorf vandrel snook';
+    // A mass-market customer: one fallback is just a fallback.
+    const mass = await open('c1007');
+    const m = await postMessage(srv, mass, uniqueId('m'), gibberish);
+    assert.equal(m.status, 201, m.text);
+    assert.ok(!m.body.replies.some((r) => r.text.includes('personal banker')));
+    // The private-banking customer (c1004): the same question goes to a person at once, with top priority.
+    const vip = await open('c1004');
+    const v = await postMessage(srv, vip, uniqueId('m'), gibberish);
+    assert.equal(v.status, 201, v.text);
+    assert.ok(v.body.replies.some((r) => r.text === 'Connecting you to your personal banker'), JSON.stringify(v.body.replies));
+    const got = await vic.ws.next('assigned', { what: 'the VIP chat' });
+    assert.equal(got.chat.conversation_id, vip.id);
+    assert.equal(got.chat.priority, 2);
+    assert.equal(got.chat.reason, 'vip');
+    const joined = await waitFor(async () => {
+      const t = await api(srv, 'GET', `/api/v1/conversations/${vip.id}/messages?after=0`, { token: vip.token });
+      return t.body.messages.find((x) => x.role === 'system');
+    }, { what: 'the joined message' });
+    assert.equal(joined.text, 'Your personal banker Vic is here', 'the desk file\'s own text');
+    assert.ok(!vic.ws.frames.some((f) => f.type === 'assigned' && f.chat.conversation_id === mass.id));
+    await vic.ws.close();
+  } finally {
+    await shutdown(srv);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a desk file with problems stops the start with file:line', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kefu-desk-'));
   const file = path.join(dir, 'desk.yaml');
-  writeFileSync(file, 'timezone: "+08:00"\nsla:\n  parcel: {normal: 4h}\n');
+  writeFileSync(file, 'timezone: "+08:00"\nsla:\n  parcel: {normal: 4h}\nmessages:\n  ticket_nobody: {zh: 请稍后, en: Later}\n');
   try {
     const r = await runKefu(['serve'], { env: { KEFU_DESK_FILE: file, KEFU_STORAGE_PATH: path.join(dir, 'k.db'), KEFU_SERVER_PORT: '0' } });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /desk\.yaml:3: unknown ticket type 'parcel'/);
+    assert.match(r.stderr, /desk\.yaml:5: the message ticket_nobody must give the customer the \{ticket\} reference/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2261,8 +2261,8 @@
       case 'chat_changed':
         if (f.chat && f.chat.id) {
           var v = views.get(f.chat.id);
-          // A transfer away from this agent may still name them in the frame: when it looks like ours,
-          // the chat's own record decides (an agent reads only their own chats).
+          // A transfer away from this agent names the new agent: the tab turns read-only. When the frame
+          // looks like ours, the chat's own record decides.
           if (v && isMine(f.chat)) refreshDetailSoon(v);
           else if (v) applyChat(v, f.chat);
           else if (isMine(f.chat)) openChat(f.chat, {});
