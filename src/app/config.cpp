@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "net/cors.hpp"
+
 namespace kefu::app {
 
 namespace {
@@ -52,9 +54,11 @@ ConfigKey Bool(std::string s, std::string k, std::string help, std::function<boo
     return ConfigKey{std::move(s), std::move(k), ValueType::kBool, std::move(help), set, get};
 }
 
+// `check` (optional) returns why a value is refused.
 ConfigKey String(std::string s, std::string k, std::string help, std::vector<std::string> allowed,
-                 std::function<std::string&(Config&)> field, bool allow_empty = true) {
-    Setter set = [allowed, field, allow_empty](Config& c, const ConfigValue& v) -> std::optional<std::string> {
+                 std::function<std::string&(Config&)> field, bool allow_empty = true,
+                 std::function<std::optional<std::string>(const std::string&)> check = {}) {
+    Setter set = [allowed, field, allow_empty, check](Config& c, const ConfigValue& v) -> std::optional<std::string> {
         const auto& str = std::get<std::string>(v);
         if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), str) == allowed.end()) {
             std::string list;
@@ -62,6 +66,9 @@ ConfigKey String(std::string s, std::string k, std::string help, std::vector<std
             return "must be one of: " + list;
         }
         if (!allow_empty && str.empty()) return std::string("must not be empty");
+        if (check) {
+            if (auto why = check(str)) return why;
+        }
         field(c) = str;
         return std::nullopt;
     };
@@ -173,6 +180,16 @@ const std::vector<ConfigKey>& Schema() {
             [](Config& c) -> std::int64_t& { return c.server.shutdown_timeout_ms; }),
         Int("server", "ws_max_message_bytes", "Largest WebSocket message accepted.", 256, 1048576,
             [](Config& c) -> std::int64_t& { return c.server.ws_max_message_bytes; }),
+        String(
+            "server", "cors_origins",
+            "Origins (comma-separated, e.g. https://www.bank.example) whose pages may call the customer API "
+            "across origins: a widget embedded on the bank's site. Empty = none.",
+            {}, [](Config& c) -> std::string& { return c.server.cors_origins; }, true,
+            [](const std::string& v) -> std::optional<std::string> {
+                auto parsed = net::ParseOrigins(v);
+                if (!parsed) return parsed.error().message;
+                return std::nullopt;
+            }),
         String("storage", "driver", "Storage back end.", {"sqlite"},
                [](Config& c) -> std::string& { return c.storage.driver; }),
         String(

@@ -28,6 +28,7 @@ struct Config {
         double rate_limit_burst = 200;
         std::int64_t shutdown_timeout_ms = 10000;
         std::int64_t ws_max_message_bytes = 16384;
+        std::string cors_origins;  // comma-separated origins a cross-origin widget may call from; "" = none
     } server;
     struct Storage {
         std::string driver = "sqlite";

@@ -219,6 +219,7 @@ int RunServe(const Config& config) {
     opt.rate_limit_burst = config.server.rate_limit_burst;
     opt.shutdown_timeout = std::chrono::milliseconds(config.server.shutdown_timeout_ms);
     opt.websocket.max_message_bytes = static_cast<std::size_t>(config.server.ws_max_message_bytes);
+    opt.cors.origins = net::ParseOrigins(config.server.cors_origins).value();  // checked when the config loaded
     // Knowledge-base files are uploaded as they are (CSV, JSON, YAML), up to 16 MB.
     opt.file_uploads.push_back({"/api/v1/kb/import", 16u << 20});
 

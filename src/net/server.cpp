@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -249,7 +250,18 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
                            qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1),
                            {}};
         std::string route = "(unmatched)";
-        Response res = co_await Handle(ctx, route);
+        // A page on a listed origin (a widget on the bank's site) may call the customer API.
+        std::string_view origin(req[http::field::origin].data(), req[http::field::origin].size());
+        const auto& cors = server_.options().cors;
+        const bool cross = !origin.empty() && cors.Allows(origin, ctx.path);
+        Response res;
+        if (cross && req.method() == http::verb::options && req.count(http::field::access_control_request_method)) {
+            route = "(preflight)";
+            res = Preflight(ctx, origin);
+        } else {
+            res = co_await Handle(ctx, route);
+            if (cross) AddCorsHeaders(res, origin);
+        }
         res.set("X-Request-Id", ctx.request_id);
         res.set(http::field::server, "kefu");
         res.set("X-Content-Type-Options", "nosniff");
@@ -272,6 +284,24 @@ class HttpSession final : public Server::Session, public std::enable_shared_from
                                    {"ms", secs * 1000}});
         }
         co_return res;
+    }
+
+    // The methods the path has, or a 404 when it has none.
+    Response Preflight(const RequestContext& ctx, std::string_view origin) {
+        auto match = server_.router().Find(http::verb::options, ctx.path);
+        if (match.allowed.empty()) {
+            Response res = ErrorResponse(ctx, {ErrorCode::kNotFound, "no such resource"});
+            AddCorsHeaders(res, origin);
+            return res;
+        }
+        auto verbs = match.allowed;
+        std::sort(verbs.begin(), verbs.end());
+        std::string methods;
+        for (auto v : verbs) {
+            if (!methods.empty()) methods += ", ";
+            methods += std::string(http::to_string(v));
+        }
+        return PreflightResponse(ctx, origin, methods, server_.options().cors.max_age_s);
     }
 
     asio::awaitable<Response> Handle(RequestContext& ctx, std::string& route) {

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/cors.hpp"
 #include "net/rate_limiter.hpp"
 #include "net/router.hpp"
 #include "net/websocket.hpp"
@@ -48,6 +49,7 @@ struct ServerOptions {
         std::size_t max_body_bytes = 0;
     };
     std::vector<FileUpload> file_uploads;
+    CorsPolicy cors;  // cross-origin access to the customer API (none by default)
 };
 
 class Server {

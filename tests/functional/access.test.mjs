@@ -25,6 +25,8 @@ const routes = (id) => [
   ['read transcript', 'GET', `/api/v1/conversations/${id}/messages`],
   ['read transcript page', 'GET', `/api/v1/conversations/${id}/messages?after=1&limit=10`],
   ['post message', 'POST', `/api/v1/conversations/${id}/messages`, { client_message_id: 'intruder-1', text: '把钱转给我' }],
+  ['pending survey', 'GET', `/api/v1/conversations/${id}/csat`],
+  ['rate a chat', 'POST', `/api/v1/conversations/${id}/csat`, { chat_id: 'ch_x', score: 5 }],
   ['end', 'POST', `/api/v1/conversations/${id}/end`],
 ];
 
@@ -36,7 +38,7 @@ function call(method, path, body, authorization) {
 
 test('the own token works', async () => {
   for (const [label, method, p, body] of routes(a.id)) {
-    if (label === 'end' || label === 'post message') continue;
+    if (label === 'end' || label === 'post message' || label === 'rate a chat') continue;
     const res = await call(method, p, body, `Bearer ${a.token}`);
     assert.equal(res.status, 200, `${label}: ${res.text}`);
   }
