@@ -157,6 +157,7 @@ struct DeskService::Impl {
     // the desk outlives the server, and a timer must not outlive the context whose service it uses.
     // Declared after the pool, so it is destroyed first.
     boost::asio::strand<boost::asio::thread_pool::executor_type> sla_strand{boost::asio::make_strand(pool)};
+    boost::asio::strand<boost::asio::thread_pool::executor_type> queue_strand{boost::asio::make_strand(pool)};
     std::unique_ptr<boost::asio::steady_timer> sla_timer;
     std::atomic<bool> stopped{false};
 
@@ -211,7 +212,22 @@ struct DeskService::Impl {
         hub.Publish(std::string(kSupervisorsRoom), frame);
     }
 
+    // Queue changes are coalesced: one flush per kQueueFlushDelay at most, however many chats queued or were
+    // assigned meanwhile. A burst of hand-offs would otherwise send every console a frame per chat (200
+    // consoles × 2,000 hand-offs = 400,000 frames) and recompute every waiting customer's position each time.
+    static constexpr std::chrono::milliseconds kQueueFlushDelay{100};
+    std::atomic<bool> queue_flush_pending{false};
+
     void QueueChanged() {
+        if (queue_flush_pending.exchange(true)) return;
+        auto timer = std::make_shared<boost::asio::steady_timer>(queue_strand, kQueueFlushDelay);
+        timer->async_wait([this, timer](boost::system::error_code ec) {
+            queue_flush_pending = false;
+            if (!ec && !stopped) FlushQueueChanged();
+        });
+    }
+
+    void FlushQueueChanged() {
         std::string frame = R"({"type":"queue_changed"})";
         hub.Publish(std::string(kAgentsRoom), frame);
         hub.Publish(std::string(kSupervisorsRoom), frame);
