@@ -31,7 +31,6 @@ void AddCorsHeaders(Response& res, std::string_view origin);
 
 // The answer to a preflight (OPTIONS with Access-Control-Request-Method): 204 with the path's methods, the
 // headers a widget sends and how long the browser may cache it.
-Response PreflightResponse(const RequestContext& ctx, std::string_view origin, std::string_view methods,
-                           int max_age_s);
+Response PreflightResponse(const RequestContext& ctx, std::string_view origin, std::string_view methods, int max_age_s);
 
 }  // namespace kefu::net

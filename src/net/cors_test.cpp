@@ -10,8 +10,8 @@ TEST(Cors, ParsesAListOfOriginsAndNamesABadOne) {
     ASSERT_TRUE(ok) << ok.error().message;
     EXPECT_EQ(ok.value(), (std::vector<std::string>{"https://www.bank.example", "http://localhost:3000"}));
     EXPECT_TRUE(ParseOrigins("")->empty());
-    for (const char* bad : {"*", "www.bank.example", "https://www.bank.example/chat", "ftp://bank.example",
-                            "https://", "https://bank.example:80a", "https://*.bank.example"}) {
+    for (const char* bad : {"*", "www.bank.example", "https://www.bank.example/chat", "ftp://bank.example", "https://",
+                            "https://bank.example:80a", "https://*.bank.example"}) {
         auto r = ParseOrigins(std::string("https://ok.example, ") + bad);
         ASSERT_FALSE(r) << bad;
         EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
