@@ -376,6 +376,19 @@ describe('human desk: agent console, supervisor view and the widget', () => {
     await survey.waitFor();
     assert.equal(await survey.getAttribute('data-chat-id'), chatId);
     await waitUntil(async () => !(await deskStatus.isVisible()), 'the desk status line goes when the bot is back');
+    // A reload does not lose the survey: the resumed widget asks the server whether one is still owed.
+    const reopen = async () => {
+      await customer.reload();
+      await customer.locator('[data-testid="message"][data-seq="1"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+      if (!(await customer.getByTestId('panel').isVisible())) await customer.getByTestId('launcher').click();
+      await customer.getByTestId('panel').waitFor({ state: 'visible' });
+    };
+    const owed = customer.waitForResponse((r) => r.url().endsWith('/csat') && r.request().method() === 'GET',
+      { timeout: WAIT_MS });
+    await reopen();
+    assert.equal((await (await owed).json()).pending.chat_id, chatId);
+    await survey.waitFor();
+    assert.equal(await survey.getAttribute('data-chat-id'), chatId, 'the same survey after a reload');
     assert.equal(await customer.getByTestId('csat-submit').isDisabled(), true, 'a score is needed first');
     assert.equal(await customer.getByTestId('csat-star-5').getAttribute('aria-label'), '5 星，非常满意');
     await customer.getByTestId('csat-star-5').click();
@@ -385,6 +398,13 @@ describe('human desk: agent console, supervisor view and the widget', () => {
     const thanks = customer.getByTestId('csat-thanks');
     await thanks.waitFor();
     assert.equal(await thanks.textContent(), '谢谢您的评价');
+    // Once answered, a reload shows it no more (after the widget has asked).
+    const asked = customer.waitForResponse((r) => r.url().endsWith('/csat') && r.request().method() === 'GET',
+      { timeout: WAIT_MS });
+    await reopen();
+    const recheck = await (await asked).json();
+    assert.equal(recheck.pending, null);
+    assert.equal(await customer.getByTestId('csat-survey').count(), 0, 'an answered survey is not shown again');
 
     // The answer is stored: GET /desk/csat with a supervisor's bearer token.
     const token = await staffToken(SUPERVISOR);

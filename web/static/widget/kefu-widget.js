@@ -1222,6 +1222,21 @@
     saveState();
     setConnState('online');
     flushOutbox();
+    checkPendingSurvey();
+  }
+
+  /** A reloaded page asks whether the customer still owes a survey for an ended chat, and shows it again. */
+  function checkPendingSurvey() {
+    if (!state.conversationId || !state.accessToken) return;
+    fetch(apiUrl + '/conversations/' + encodeURIComponent(state.conversationId) + '/csat', {
+      headers: { Authorization: 'Bearer ' + state.accessToken },
+      credentials: 'omit',
+      cache: 'no-store',
+    }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).then(function (body) {
+      if (body && body.pending && typeof body.pending.chat_id === 'string') showSurvey(body.pending.chat_id);
+    }, function () { /* offline: the next open asks again */ });
   }
 
   function onAck(f) {
