@@ -359,6 +359,14 @@ describe('human desk: agent console, supervisor view and the widget', () => {
     assert.equal(await desk.locator('[data-testid="customer-panel"]:visible').getByTestId('note').filter({ hasText: note }).count(), 1,
       'the note is stored');
 
+    // The transfer box lists the agents who could take the chat (GET /desk/agents): nobody else is online.
+    await again.getByTestId('transfer').click();
+    const target = again.getByTestId('transfer-agent');
+    await waitUntil(async () => (await target.locator('option').count()) === 1 && await target.isDisabled(),
+      'the agent list is loaded');
+    assert.equal(await target.locator('option').first().textContent(), '目前没有其他在线且有空闲的客服，可以转回技能队列。');
+    await again.getByTestId('transfer').click();  // closes it
+
     // The agent ends the chat with a wrap-up code.
     await again.getByTestId('end-chat').click();
     const wrapUp = again.getByTestId('wrap-up');

@@ -136,12 +136,15 @@
       transfer_title: '转接会话',
       transfer_to_agent: '转给指定客服',
       transfer_to_queue: '转回技能队列',
-      transfer_agent_name: '客服用户名',
-      transfer_agent_hint: '对方需要在线并有空闲接待量。',
+      transfer_agent_name: '客服',
+      transfer_agent_hint: '只列出在线且有空闲接待量的客服。',
+      transfer_pick_agent: '请选择客服',
+      transfer_agent_option: '{name}（{load}，{skills}）',
+      transfer_no_agent: '目前没有其他在线且有空闲的客服，可以转回技能队列。',
       transfer_skill: '技能队列',
       transfer_language: '语言',
       transfer_submit: '确认转接',
-      transfer_need_agent: '请输入客服用户名。',
+      transfer_need_agent: '请选择客服。',
       transferred: '会话已转接。',
       return_bot: '交还机器人',
       return_confirm_text: '交还后由机器人继续服务，客户不会收到满意度评价。',
@@ -326,12 +329,15 @@
       transfer_title: 'Transfer the chat',
       transfer_to_agent: 'To an agent',
       transfer_to_queue: 'Back to a skill queue',
-      transfer_agent_name: 'Agent user name',
-      transfer_agent_hint: 'They must be online with a free slot.',
+      transfer_agent_name: 'Agent',
+      transfer_agent_hint: 'Only agents online with a free slot are listed.',
+      transfer_pick_agent: 'Choose an agent',
+      transfer_agent_option: '{name} ({load}, {skills})',
+      transfer_no_agent: 'No other agent is online with a free slot; transfer to a skill queue instead.',
       transfer_skill: 'Skill queue',
       transfer_language: 'Language',
       transfer_submit: 'Transfer',
-      transfer_need_agent: 'Enter the agent\'s user name.',
+      transfer_need_agent: 'Choose an agent.',
       transferred: 'The chat was transferred.',
       return_bot: 'Return to bot',
       return_confirm_text: 'The bot takes the conversation back; the customer gets no survey.',
@@ -1842,7 +1848,33 @@
     // Transfer
     var tAgentRadio = h('input', { type: 'radio', name: 'tt-' + key, id: 'tt-agent-' + key, value: 'agent', checked: true, 'data-testid': 'transfer-mode-agent' });
     var tQueueRadio = h('input', { type: 'radio', name: 'tt-' + key, id: 'tt-queue-' + key, value: 'queue', 'data-testid': 'transfer-mode-queue' });
-    var tAgent = h('input', { id: 'tt-name-' + key, autocomplete: 'off', spellcheck: 'false', maxlength: '64', 'data-testid': 'transfer-agent', 'aria-describedby': 'tt-hint-' + key });
+    var tAgent = h('select', { id: 'tt-name-' + key, 'data-testid': 'transfer-agent', 'aria-describedby': 'tt-hint-' + key });
+    // Whom the chat can go to: the other agents online with a free slot (GET /desk/agents), read each time
+    // the box opens.
+    async function loadTransferTargets() {
+      var data;
+      try {
+        data = await api('GET', '/desk/agents');
+      } catch (err) {
+        return;
+      }
+      var keep = tAgent.value;
+      var free = (data && data.agents || []).filter(function (a) { return a.free && a.name !== me().name; });
+      tAgent.textContent = '';
+      tAgent.appendChild(tx(h('option', { value: '' }), free.length ? 'transfer_pick_agent' : 'transfer_no_agent'));
+      free.forEach(function (a) {
+        var skills = (a.skills || []).map(function (sk) { return SKILLS.indexOf(sk) >= 0 ? t('skill_' + sk) : String(sk); });
+        tAgent.appendChild(tx(h('option', { value: String(a.name) }), 'transfer_agent_option', {
+          name: staffDisplay(a), load: a.active + '/' + a.max_chats, skills: skills.join('、'),
+        }));
+      });
+      tAgent.disabled = !free.length;
+      if (keep && free.some(function (a) { return a.name === keep; })) tAgent.value = keep;
+    }
+    transferBtn.addEventListener('click', function () {
+      // After the box toggle below has run (listeners run in order).
+      setTimeout(function () { if (!view.transferBox.hidden) loadTransferTargets(); }, 0);
+    });
     var tSkill = h('select', { id: 'tt-skill-' + key, 'data-testid': 'transfer-skill' }, SKILLS.map(function (s) {
       return h('option', { value: s, i18n: 'skill_' + s });
     }));
