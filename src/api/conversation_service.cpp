@@ -137,7 +137,7 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
         storage::NewMessage msg{NewId("msg_"), "customer", std::move(text), client_message_id,
                                 std::nullopt,  "{}",       NowMillis()};
         auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
-            store_.AppendTurn(conv.id, std::move(msg), {}, std::nullopt, std::nullopt, std::move(done));
+            store_.AppendTurn(conv.id, std::move(msg), {}, std::nullopt, std::nullopt, {}, std::move(done));
         });
         if (!appended) co_return appended.error();
         storage::AppendOutcome& out = appended.value();
@@ -199,11 +199,13 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
         unstaffed = std::move(handoff);
         handoff.reset();
     }
+    std::vector<storage::PendingTicket> tickets;
+    if (desk_) tickets = desk_->TicketsFor(conv, turn, unstaffed);
     storage::NewMessage msg{NewId("msg_"),         "customer", std::move(text), client_message_id, std::nullopt,
                             json::serialize(meta), NowMillis()};
     auto appended = co_await Await<storage::AppendOutcome>([&](auto done) {
         store_.AppendTurn(conv.id, std::move(msg), ToNewMessages(turn.replies, std::nullopt), turn.decision.state,
-                          handoff, std::move(done));
+                          handoff, tickets, std::move(done));
     });
     if (!appended) co_return appended.error();
     storage::AppendOutcome& out = appended.value();
@@ -215,11 +217,7 @@ awaitable<Result<PostedMessage>> ConversationService::Post(
         for (const auto& r : out.replies) hub_.Publish(conv.id, MessageEvent(r), origin);
         if (turn.decision.unanswered && unanswered_) unanswered_(conv, out.message.text, turn.decision);
         if (handoff) desk_->OnHandoff(conv, *handoff);
-        if (unstaffed) desk_->OnUnstaffed(conv, *unstaffed);
-        if (desk_ && std::find(turn.decision.bank_calls.begin(), turn.decision.bank_calls.end(),
-                               "create_complaint:done") != turn.decision.bank_calls.end()) {
-            desk_->OnComplaint(conv, turn);
-        }
+        if (!tickets.empty()) desk_->OnTicketsStored(std::move(tickets));
     }
     co_return PostedMessage{std::move(out.message), std::move(out.replies), out.duplicate};
 }

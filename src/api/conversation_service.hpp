@@ -59,15 +59,17 @@ class DeskLink {
     virtual std::optional<storage::HandoffRecord> Consider(const ConversationRef& conversation,
                                                            dialogue::TurnResult& turn) = 0;
     // Whether a person can take this hand-off now (the desk is open and someone with the skill and language is
-    // online). When not, the conversation stays with the bot and OnUnstaffed runs instead of OnHandoff.
+    // online). When not, the conversation stays with the bot, and TicketsFor gets the hand-off as `unstaffed`.
     virtual bool Accepts(const storage::HandoffRecord& handoff) = 0;
     // After the hand-off is committed with the turn (the conversation is queued): route it.
     virtual void OnHandoff(const ConversationRef& conversation, const storage::HandoffRecord& handoff) = 0;
-    // After the turn is committed, for a hand-off nobody could take: a ticket, and the customer is told when to
-    // expect an answer.
-    virtual void OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& handoff) = 0;
-    // After a stored turn that filed a complaint in the core bank: a complaint ticket for follow-up.
-    virtual void OnComplaint(const ConversationRef& conversation, const dialogue::TurnResult& turn) = 0;
+    // Before the turn is stored: the tickets it owes (a hand-off nobody could take; a complaint filed in the core
+    // bank). They are committed with the turn, so none is lost if the process stops before OnTicketsStored.
+    virtual std::vector<storage::PendingTicket> TicketsFor(const ConversationRef& conversation,
+                                                           const dialogue::TurnResult& turn,
+                                                           const std::optional<storage::HandoffRecord>& unstaffed) = 0;
+    // After the turn with `tickets` is committed: create the tickets and tell the customer (at most once each).
+    virtual void OnTicketsStored(std::vector<storage::PendingTicket> tickets) = 0;
 };
 
 class ConversationService {

@@ -301,67 +301,116 @@ struct DeskService::Impl {
         }
     }
 
-    // Nobody can take the hand-off: a ticket, and the customer is told when to expect an answer.
-    awaitable<void> Ticketed(std::string conversation_id, storage::HandoffRecord h, bool closed) {
+    // A ticket the desk owes for a stored turn (desk_pending_tickets): created, and the row deleted, in one
+    // transaction, so running this twice for the same row (after the commit and again at a restart) makes one
+    // ticket. The ticket's time and SLA start are the turn's.
+    awaitable<void> Settle(storage::PendingTicket p) {
         desk::DeskConfig cfg;
         {
             std::lock_guard lock(mu);
             cfg = config;
         }
-        UnixMillis now = NowMillis();
-        std::string type = h.reason == "complaint" ? "complaint" : TicketTypeForSkill(h.skill);
-        std::string priority = h.priority >= 2 ? "high" : "normal";
-        UnixMillis due = cfg.business_hours.Add(now, cfg.SlaMs(type, priority));
-        int offset = cfg.business_hours.utc_offset_min;
-        struct Out {
-            Ticket ticket;
-            MessageRecord message;
-        };
-        std::string said = cfg.Message(closed ? "ticket_closed" : "ticket_nobody", h.language);
-        auto write_op2 = [conversation_id, h, now, type, priority, due, offset, said](Connection& c) -> Result<Out> {
-            auto conv = storage::sqlite::LoadConversation(c, conversation_id);
-            if (!conv) return conv.error();
-            NewTicket t;
-            t.type = type;
-            t.priority = priority;
-            t.subject = h.language == "en" ? "Customer asked for an agent (" + h.skill + ")"
-                                           : "客户请求人工服务（" + h.skill + "）";
-            t.customer_ref = conv->customer_ref;
-            t.conversation_id = conversation_id;
-            t.source = "handoff";
-            auto ticket = InsertTicket(c, "kefu", t, now, due, offset);
-            c.Prepare(
-                 "INSERT INTO desk_chats(id, conversation_id, status, skill, language, priority, reason, queued_at, "
-                 "ended_at, ticket_id) VALUES (?, ?, 'ticketed', ?, ?, ?, ?, ?, ?, ?)")
-                .Bind(1, h.chat_id)
-                .Bind(2, conversation_id)
-                .Bind(3, h.skill)
-                .Bind(4, h.language)
-                .Bind(5, std::int64_t{h.priority})
-                .Bind(6, h.reason)
-                .Bind(7, h.queued_at)
-                .Bind(8, now)
-                .Bind(9, ticket.id)
-                .Run();
-            c.Prepare("UPDATE conversations SET desk_status = 'bot', desk_chat = NULL WHERE id = ?")
-                .Bind(1, conversation_id)
-                .Run();
-            std::string text = Fill(Fill(said, "{ticket}", ticket.id), "{due}", LocalDue(due, offset, h.language));
-            auto message = storage::sqlite::InsertMessage(
-                c, conversation_id, SystemMessage(std::move(text), json::object{{"ticket_id", ticket.id}}));
-            return Out{std::move(ticket), std::move(message)};
-        };
-        auto out = co_await Write<Out>(write_op2);
-        if (!out) {
-            log::Error("hand-off ticket not created",
-                       {{"conversation_id", conversation_id}, {"error", out.error().message}});
+        boost::system::error_code ec;
+        json::value parsed = json::parse(p.payload, ec);
+        if (ec || !parsed.is_object()) {
+            log::Error("pending ticket unreadable", {{"id", p.id}, {"kind", p.kind}});
             co_return;
         }
-        HandoffCounter("ticket").Inc();
-        hub.Publish(conversation_id, MessageEvent(out->message));
-        PublishDesk(conversation_id, "bot", std::nullopt);
+        const json::object& o = parsed.as_object();
+        auto str = [&o](std::string_view key) -> std::string {
+            const auto* v = o.if_contains(key);
+            return v && v->is_string() ? std::string(v->as_string()) : std::string();
+        };
+        auto opt = [&str](std::string_view key) -> std::optional<std::string> {
+            std::string v = str(key);
+            return v.empty() ? std::nullopt : std::optional<std::string>(std::move(v));
+        };
+        const UnixMillis at = p.created_at;
+        const int offset = cfg.business_hours.utc_offset_min;
+        const bool handoff = p.kind == "handoff";
+        storage::HandoffRecord h;
+        NewTicket t;
+        std::string said;
+        if (handoff) {
+            h.chat_id = str("chat_id");
+            h.skill = str("skill");
+            h.language = str("language");
+            h.reason = str("reason");
+            if (const auto* v = o.if_contains("priority"); v && v->is_int64())
+                h.priority = static_cast<int>(v->as_int64());
+            if (const auto* v = o.if_contains("queued_at"); v && v->is_int64()) h.queued_at = v->as_int64();
+            const auto* closed = o.if_contains("closed");
+            said = cfg.Message(closed && closed->is_bool() && closed->as_bool() ? "ticket_closed" : "ticket_nobody",
+                               h.language);
+            t.type = TicketTypeForSkill(h.skill);
+            t.priority = h.priority >= 2 ? "high" : "normal";
+            t.subject = h.language == "en" ? "Customer asked for an agent (" + h.skill + ")"
+                                           : "客户请求人工服务（" + h.skill + "）";
+            t.source = "handoff";
+        } else {
+            t.type = "complaint";
+            t.priority = str("priority").empty() ? "normal" : str("priority");
+            t.subject = str("subject");
+            t.complaint_ref = opt("complaint_ref");
+            t.customer_ref = opt("customer_ref");
+            t.source = "complaint";
+        }
+        t.conversation_id = p.conversation_id;
+        const UnixMillis due = cfg.business_hours.Add(at, cfg.SlaMs(t.type, t.priority));
+        struct Out {
+            Ticket ticket;
+            std::optional<MessageRecord> message;
+        };
+        auto settle_op = [p, h, t, at, due, offset, said, handoff](Connection& c) -> Result<std::optional<Out>> {
+            auto& pending = c.Prepare("SELECT 1 FROM desk_pending_tickets WHERE id = ?");
+            pending.Bind(1, p.id);
+            const bool owed = pending.Step();
+            pending.Reset();
+            if (!owed) return std::optional<Out>{};  // settled already
+            NewTicket ticket = t;
+            if (handoff) {
+                auto conv = storage::sqlite::LoadConversation(c, *t.conversation_id);
+                if (conv) ticket.customer_ref = conv->customer_ref;
+            }
+            Out out{InsertTicket(c, "kefu", ticket, at, due, offset), std::nullopt};
+            if (handoff) {
+                c.Prepare(
+                     "INSERT INTO desk_chats(id, conversation_id, status, skill, language, priority, reason, "
+                     "queued_at, "
+                     "ended_at, ticket_id) VALUES (?, ?, 'ticketed', ?, ?, ?, ?, ?, ?, ?)")
+                    .Bind(1, h.chat_id)
+                    .Bind(2, *t.conversation_id)
+                    .Bind(3, h.skill)
+                    .Bind(4, h.language)
+                    .Bind(5, std::int64_t{h.priority})
+                    .Bind(6, h.reason)
+                    .Bind(7, h.queued_at)
+                    .Bind(8, at)
+                    .Bind(9, out.ticket.id)
+                    .Run();
+                std::string text =
+                    Fill(Fill(said, "{ticket}", out.ticket.id), "{due}", LocalDue(due, offset, h.language));
+                out.message = storage::sqlite::InsertMessage(
+                    c, *t.conversation_id, SystemMessage(std::move(text), json::object{{"ticket_id", out.ticket.id}}));
+            }
+            c.Prepare("DELETE FROM desk_pending_tickets WHERE id = ?").Bind(1, p.id).Run();
+            return std::optional<Out>{std::move(out)};
+        };
+        auto out = co_await Write<std::optional<Out>>(settle_op);
+        if (!out) {
+            log::Error("ticket not created",
+                       {{"kind", p.kind}, {"conversation_id", p.conversation_id}, {"error", out.error().message}});
+            co_return;
+        }
+        if (!out->has_value()) co_return;
+        Out& done = **out;
+        if (handoff) {
+            HandoffCounter("ticket").Inc();
+            hub.Publish(*t.conversation_id, MessageEvent(*done.message));
+            PublishDesk(*t.conversation_id, "bot", std::nullopt);
+        }
         hub.Publish(std::string(kSupervisorsRoom),
-                    json::serialize(json::object{{"type", "ticket_created"}, {"ticket", ToJson(out->ticket)}}));
+                    json::serialize(json::object{{"type", "ticket_created"}, {"ticket", ToJson(done.ticket)}}));
     }
 
     static std::string NextTicketId(Connection& c, UnixMillis now, int offset_min) {
@@ -469,6 +518,7 @@ Result<void> DeskService::Start(boost::asio::any_io_executor executor) {
     struct Snapshot {
         std::vector<StaffMember> staff;
         std::vector<DeskChat> open;
+        std::vector<storage::PendingTicket> owed;  // tickets of turns stored just before the last stop
     };
     auto snap = db_.ReadAndWait<Snapshot>([](Connection& c) -> Result<Snapshot> {
         Snapshot s;
@@ -479,6 +529,10 @@ Result<void> DeskService::Start(boost::asio::any_io_executor executor) {
         auto& st = c.Prepare(kSql);
         while (st.Step()) s.open.push_back(ReadChat(st));
         st.Reset();
+        auto& pt = c.Prepare(
+            "SELECT id, conversation_id, kind, payload, created_at FROM desk_pending_tickets ORDER BY created_at");
+        while (pt.Step()) s.owed.push_back({pt.Text(0), pt.Text(1), pt.Text(2), pt.Text(3), pt.Int(4)});
+        pt.Reset();
         return s;
     });
     if (!snap) return snap.error();
@@ -501,6 +555,10 @@ Result<void> DeskService::Start(boost::asio::any_io_executor executor) {
     impl_->sla_timer = std::make_unique<boost::asio::steady_timer>(impl_->sla_strand);
     impl_->sla_tick = [this] { CheckSla(NowMillis()); };
     boost::asio::post(impl_->sla_strand, [impl = impl_.get()] { impl->ArmSla(); });
+    if (!snap->owed.empty()) {
+        log::Warn("desk: creating tickets owed by turns stored before the last stop", {{"count", snap->owed.size()}});
+        OnTicketsStored(std::move(snap->owed));
+    }
     log::Info("desk started", {{"agents", snap->staff.size()}, {"open_chats", snap->open.size()}});
     return Ok();
 }
@@ -617,57 +675,72 @@ void DeskService::OnHandoff(const ConversationRef& conversation, const storage::
     impl_->QueueChanged();
 }
 
-void DeskService::OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& h) {
-    // Two fallbacks in a row with nobody online is not worth a ticket: the bot's answer already gives the hotline.
-    if (h.reason == "fallback") {
-        HandoffCounter("unstaffed_fallback").Inc();
-        return;
-    }
-    bool open = false;
-    {
-        std::lock_guard lock(impl_->mu);
-        open = impl_->config.chat_hours.IsOpen(NowMillis());
-    }
-    impl_->Spawn([this, conversation_id = conversation.id, h, open]() -> awaitable<void> {
-        co_await impl_->Ticketed(conversation_id, h, !open);
-    });
-}
-
-void DeskService::OnComplaint(const ConversationRef& conversation, const dialogue::TurnResult& turn) {
-    // The core's complaint reference, as the reply quoted it (CMP-…).
-    std::string ref;
-    for (const auto& r : turn.replies) {
-        if (auto at = r.text.find("CMP-"); at != std::string::npos) {
-            auto end = at + 4;
-            while (end < r.text.size() && (std::isalnum(static_cast<unsigned char>(r.text[end])) || r.text[end] == '-'))
-                ++end;
-            ref = r.text.substr(at, end - at);
-            break;
+std::vector<storage::PendingTicket> DeskService::TicketsFor(const ConversationRef& conversation,
+                                                            const dialogue::TurnResult& turn,
+                                                            const std::optional<storage::HandoffRecord>& unstaffed) {
+    std::vector<storage::PendingTicket> out;
+    const UnixMillis now = NowMillis();
+    if (unstaffed) {
+        // Two fallbacks in a row with nobody online are not worth a ticket: the bot's answer gives the hotline.
+        if (unstaffed->reason == "fallback") {
+            HandoffCounter("unstaffed_fallback").Inc();
+        } else {
+            bool closed = false;
+            {
+                std::lock_guard lock(impl_->mu);
+                closed = !impl_->config.chat_hours.IsOpen(now);
+            }
+            const auto& h = *unstaffed;
+            out.push_back({NewId("pt_"), conversation.id, "handoff",
+                           json::serialize(json::object{{"chat_id", h.chat_id},
+                                                        {"skill", h.skill},
+                                                        {"language", h.language},
+                                                        {"priority", h.priority},
+                                                        {"reason", h.reason},
+                                                        {"queued_at", h.queued_at},
+                                                        {"closed", closed}}),
+                           now});
         }
     }
-    NewTicket t;
-    t.type = "complaint";
-    t.priority = turn.understanding.anger ? "high" : "normal";
-    t.source = "complaint";
-    t.conversation_id = conversation.id;
-    t.customer_ref = conversation.customer_ref;
-    boost::system::error_code ec;
-    auto state = json::parse(turn.decision.state.value_or("{}"), ec);
-    if (!ec && state.is_object()) {
-        if (const auto* v = state.as_object().if_contains("verify"); v && v->is_object()) {
-            if (const auto* c = v->as_object().if_contains("customer");
-                c && c->is_string() && !c->as_string().empty()) {
-                t.customer_ref = std::string(c->as_string());
+    const auto& calls = turn.decision.bank_calls;
+    if (std::find(calls.begin(), calls.end(), "create_complaint:done") != calls.end()) {
+        // The core's complaint reference, as the reply quoted it (CMP-…).
+        std::string ref;
+        for (const auto& r : turn.replies) {
+            if (auto at = r.text.find("CMP-"); at != std::string::npos) {
+                auto end = at + 4;
+                while (end < r.text.size() &&
+                       (std::isalnum(static_cast<unsigned char>(r.text[end])) || r.text[end] == '-'))
+                    ++end;
+                ref = r.text.substr(at, end - at);
+                break;
             }
         }
+        std::optional<std::string> customer = conversation.customer_ref;
+        boost::system::error_code ec;
+        auto state = json::parse(turn.decision.state.value_or("{}"), ec);
+        if (!ec && state.is_object()) {
+            if (const auto* v = state.as_object().if_contains("verify"); v && v->is_object()) {
+                if (const auto* c = v->as_object().if_contains("customer");
+                    c && c->is_string() && !c->as_string().empty()) {
+                    customer = std::string(c->as_string());
+                }
+            }
+        }
+        json::object payload{{"priority", turn.understanding.anger ? "high" : "normal"},
+                             {"subject", (turn.decision.reply_language == "en" ? "Complaint " : "投诉 ") +
+                                             (ref.empty() ? std::string("(no reference)") : ref)},
+                             {"complaint_ref", ref},
+                             {"customer_ref", customer.value_or("")}};
+        out.push_back({NewId("pt_"), conversation.id, "complaint", json::serialize(payload), now});
     }
-    if (!ref.empty()) t.complaint_ref = ref;
-    t.subject = (turn.decision.reply_language == "en" ? "Complaint " : "投诉 ") +
-                (ref.empty() ? std::string("(no reference)") : ref);
-    impl_->Spawn([this, t]() -> awaitable<void> {
-        auto created = co_await CreateTicket("kefu", t);
-        if (!created) log::Error("complaint ticket not created", {{"error", created.error().message}});
-    });
+    return out;
+}
+
+void DeskService::OnTicketsStored(std::vector<storage::PendingTicket> tickets) {
+    for (auto& t : tickets) {
+        impl_->Spawn([this, t = std::move(t)]() -> awaitable<void> { co_await impl_->Settle(t); });
+    }
 }
 
 // ---- agents ----------------------------------------------------------------------------------------------

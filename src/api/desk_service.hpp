@@ -110,8 +110,10 @@ class DeskService final : public DeskLink {
                                                    dialogue::TurnResult& turn) override;
     bool Accepts(const storage::HandoffRecord& handoff) override;
     void OnHandoff(const ConversationRef& conversation, const storage::HandoffRecord& handoff) override;
-    void OnUnstaffed(const ConversationRef& conversation, const storage::HandoffRecord& handoff) override;
-    void OnComplaint(const ConversationRef& conversation, const dialogue::TurnResult& turn) override;
+    std::vector<storage::PendingTicket> TicketsFor(const ConversationRef& conversation,
+                                                   const dialogue::TurnResult& turn,
+                                                   const std::optional<storage::HandoffRecord>& unstaffed) override;
+    void OnTicketsStored(std::vector<storage::PendingTicket> tickets) override;
 
     // ---- agents ------------------------------------------------------------------------------------------
     boost::asio::awaitable<Result<void>> SetPresence(const StaffMember& agent, desk::Presence presence);

@@ -43,6 +43,17 @@ struct HandoffRecord {
     UnixMillis queued_at = 0;
 };
 
+// A ticket the desk owes for a turn (a hand-off nobody could take, a complaint filed through the bot). It is
+// stored with the turn, in the same transaction, and the desk turns it into a ticket after the commit, or at
+// the next start when the process stopped in between.
+struct PendingTicket {
+    std::string id;  // pt_…
+    std::string conversation_id;
+    std::string kind;     // handoff | complaint
+    std::string payload;  // JSON object, the desk's own
+    UnixMillis created_at = 0;
+};
+
 struct MessageRecord {
     std::string id;
     std::string conversation_id;
@@ -104,10 +115,11 @@ class ConversationStore {
     // is set to the customer message's seq) and, when given, the conversation's new dialogue state. So a
     // restart resumes exactly after the last acknowledged turn. Idempotent like AppendCustomerMessage: for a
     // duplicate nothing is written and the original message and its replies are returned. With `handoff`, the
-    // conversation joins the desk's queue in the same transaction (only while the bot has it).
+    // conversation joins the desk's queue in the same transaction (only while the bot has it); `tickets` are
+    // stored in it too (desk_pending_tickets).
     virtual void AppendTurn(std::string conversation_id, NewMessage customer, std::vector<NewMessage> replies,
                             std::optional<std::string> state, std::optional<HandoffRecord> handoff,
-                            Callback<AppendOutcome> done) = 0;
+                            std::vector<PendingTicket> tickets, Callback<AppendOutcome> done) = 0;
     // What a new turn needs, in one read: the conversation (with its dialogue state) and the turn already
     // stored for this client_message_id, if any, so that a retry is answered without running the bot again (a
     // retried "freeze my card" must not act twice). kNotFound if there is no such conversation.

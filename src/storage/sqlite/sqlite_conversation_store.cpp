@@ -146,7 +146,7 @@ class SqliteConversationStore final : public ConversationStore {
     }
 
     void AppendCustomerMessage(std::string conversation_id, NewMessage message, Callback<AppendOutcome> done) override {
-        AppendTurn(std::move(conversation_id), std::move(message), {}, std::nullopt, std::nullopt, std::move(done));
+        AppendTurn(std::move(conversation_id), std::move(message), {}, std::nullopt, std::nullopt, {}, std::move(done));
     }
 
     void PrepareTurn(std::string conversation_id, std::string client_message_id, Callback<TurnContext> done) override {
@@ -164,10 +164,11 @@ class SqliteConversationStore final : public ConversationStore {
 
     void AppendTurn(std::string conversation_id, NewMessage message, std::vector<NewMessage> replies,
                     std::optional<std::string> state, std::optional<HandoffRecord> handoff,
-                    Callback<AppendOutcome> done) override {
+                    std::vector<PendingTicket> tickets, Callback<AppendOutcome> done) override {
         db_.Write<AppendOutcome>(
             [conversation_id = std::move(conversation_id), message = std::move(message), replies = std::move(replies),
-             state = std::move(state), handoff = std::move(handoff)](Connection& c) -> Result<AppendOutcome> {
+             state = std::move(state), handoff = std::move(handoff),
+             tickets = std::move(tickets)](Connection& c) -> Result<AppendOutcome> {
                 auto conv = LoadConversation(c, conversation_id);
                 if (!conv) return conv.error();
                 if (message.client_message_id) {
@@ -205,6 +206,17 @@ class SqliteConversationStore final : public ConversationStore {
                     c.Prepare("UPDATE conversations SET desk_status = 'queued', desk_chat = ? WHERE id = ?")
                         .Bind(1, handoff->chat_id)
                         .Bind(2, conversation_id)
+                        .Run();
+                }
+                for (const auto& t : tickets) {
+                    c.Prepare(
+                         "INSERT INTO desk_pending_tickets(id, conversation_id, kind, payload, created_at) "
+                         "VALUES (?, ?, ?, ?, ?)")
+                        .Bind(1, t.id)
+                        .Bind(2, conversation_id)
+                        .Bind(3, t.kind)
+                        .Bind(4, t.payload)
+                        .Bind(5, t.created_at)
                         .Run();
                 }
                 return out;
