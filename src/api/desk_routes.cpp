@@ -465,6 +465,12 @@ class DeskRoutes {
         }
         f.assignee = ctx.Query("assignee").value_or("");
         f.breached_only = ctx.Query("breached").value_or("") == "1";
+        f.customer_ref = ctx.Query("customer_ref").value_or("");
+        f.conversation_id = ctx.Query("conversation_id").value_or("");
+        if (f.customer_ref.size() > 64 || f.conversation_id.size() > 64) {
+            co_return ErrorResponse(
+                ctx, {ErrorCode::kInvalidArgument, "customer_ref and conversation_id are at most 64 bytes"});
+        }
         auto limit = IntQuery(ctx, "limit", 50, 1, 500);
         if (!limit) co_return ErrorResponse(ctx, limit.error());
         f.limit = static_cast<int>(*limit);

@@ -1415,11 +1415,15 @@ awaitable<Result<std::vector<Ticket>>> DeskService::ListTickets(TicketFilter f) 
         }
         if (!f.assignee.empty()) sql += " AND assignee = ?2";
         if (f.breached_only) sql += " AND breached_at IS NOT NULL";
+        if (!f.customer_ref.empty()) sql += " AND customer_ref = ?4";
+        if (!f.conversation_id.empty()) sql += " AND conversation_id = ?5";
         sql += " ORDER BY due_at LIMIT ?3";
         auto& s = c.Prepare(sql);
         if (!f.status.empty() && f.status != "all") s.Bind(1, f.status);
         if (!f.assignee.empty()) s.Bind(2, f.assignee);
         s.Bind(3, std::int64_t{f.limit});
+        if (!f.customer_ref.empty()) s.Bind(4, f.customer_ref);
+        if (!f.conversation_id.empty()) s.Bind(5, f.conversation_id);
         std::vector<Ticket> out;
         while (s.Step()) out.push_back(ReadTicket(s));
         s.Reset();

@@ -83,6 +83,8 @@ struct TicketFilter {
     std::string status;  // "" = any open (new, open, pending); "all"; or one status
     std::string assignee;
     bool breached_only = false;
+    std::string customer_ref;     // "" = any customer
+    std::string conversation_id;  // "" = any conversation
     int limit = 50;
 };
 

@@ -61,17 +61,14 @@ class DeskPendingTickets : public ::testing::Test {
         rec.language = "zh";
         rec.customer_ref = "C0001";
         rec.created_at = rec.updated_at = NowMillis();
-        EXPECT_TRUE(Wait<storage::CreatedConversation>(
-                        [&](auto done) { store_->CreateConversation(rec, {}, done); })
-                        .ok());
+        EXPECT_TRUE(
+            Wait<storage::CreatedConversation>([&](auto done) { store_->CreateConversation(rec, {}, done); }).ok());
         for (auto& t : tickets) t.conversation_id = rec.id;
         auto appended = Wait<storage::AppendOutcome>([&](auto done) {
-            store_->AppendTurn(rec.id,
-                               storage::NewMessage{NewId("msg_"), "customer", "转人工", "m1", std::nullopt, "{}",
-                                                   NowMillis()},
-                               {storage::NewMessage{NewId("msg_"), "bot", "好的", std::nullopt, std::nullopt, "{}",
-                                                    NowMillis()}},
-                               std::nullopt, std::nullopt, std::move(tickets), done);
+            store_->AppendTurn(
+                rec.id, storage::NewMessage{NewId("msg_"), "customer", "转人工", "m1", std::nullopt, "{}", NowMillis()},
+                {storage::NewMessage{NewId("msg_"), "bot", "好的", std::nullopt, std::nullopt, "{}", NowMillis()}},
+                std::nullopt, std::nullopt, std::move(tickets), done);
         });
         EXPECT_TRUE(appended.ok());
         return rec.id;
@@ -123,7 +120,8 @@ class DeskPendingTickets : public ::testing::Test {
             io_,
             [&]() -> boost::asio::awaitable<void> {
                 // A named filter: GCC 12 destroys a braced temporary in co_await twice (PR c++/99576).
-                TicketFilter all{"all", "", false, 50};
+                TicketFilter all;
+                all.status = "all";
                 p.set_value(co_await desk.ListTickets(all));
             },
             boost::asio::detached);
@@ -131,10 +129,11 @@ class DeskPendingTickets : public ::testing::Test {
     }
 
     static storage::PendingTicket Handoff() {
-        return {NewId("pt_"), "", "handoff",
-                R"({"chat_id":")" + NewId("ch_") +
-                    R"(","skill":"cards","language":"zh","priority":0,"reason":"request","queued_at":1,"closed":false})",
-                NowMillis()};
+        return {
+            NewId("pt_"), "", "handoff",
+            R"({"chat_id":")" + NewId("ch_") +
+                R"(","skill":"cards","language":"zh","priority":0,"reason":"request","queued_at":1,"closed":false})",
+            NowMillis()};
     }
 
     std::filesystem::path dir_;
@@ -143,8 +142,7 @@ class DeskPendingTickets : public ::testing::Test {
     desk::DeskConfig config_;
     Hub hub_;
     boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-        boost::asio::make_work_guard(io_);
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
     std::thread io_thread_;
 };
 

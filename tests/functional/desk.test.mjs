@@ -376,6 +376,16 @@ describe('the human desk', () => {
     const full = await api(srv, 'GET', `/api/v1/tickets/${id}`, { token: bob });
     assert.deepEqual(full.body.events.map((e) => e.kind), ['created', 'status', 'status', 'status', 'status', 'status', 'comment', 'comment']);
     assert.equal(full.body.ticket.status, 'open');
+    // The customer panel's list: by customer and by conversation.
+    const other = await api(srv, 'POST', '/api/v1/tickets', { token: bob, body: { subject: '另一位客户', customer_ref: 'c1002' } });
+    assert.equal(other.status, 201, other.text);
+    const mine = await api(srv, 'GET', '/api/v1/tickets?status=all&customer_ref=c1001', { token: bob });
+    assert.equal(mine.status, 200, mine.text);
+    assert.ok(mine.body.tickets.some((t) => t.id === id));
+    assert.ok(mine.body.tickets.every((t) => t.customer_ref === 'c1001'), JSON.stringify(mine.body.tickets));
+    const byConv = await api(srv, 'GET', `/api/v1/tickets?status=all&conversation_id=${c.id}`, { token: bob });
+    assert.deepEqual(byConv.body.tickets.map((t) => t.id), [id]);
+    assertError(await api(srv, 'GET', `/api/v1/tickets?customer_ref=${'x'.repeat(65)}`, { token: bob }), 400, 'invalid_argument');
   });
 });
 

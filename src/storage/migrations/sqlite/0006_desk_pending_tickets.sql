@@ -9,3 +9,6 @@ CREATE TABLE desk_pending_tickets (
     payload         TEXT NOT NULL,          -- JSON, the desk's
     created_at      INTEGER NOT NULL        -- Unix ms: the turn's time, the ticket's creation and SLA start
 ) WITHOUT ROWID;
+
+-- The customer panel lists a customer's tickets (GET /api/v1/tickets?customer_ref=).
+CREATE INDEX tickets_customer ON tickets(customer_ref) WHERE customer_ref IS NOT NULL;
