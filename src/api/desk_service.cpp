@@ -16,6 +16,7 @@
 #include <set>
 
 #include "api/conversation_json.hpp"
+#include "api/desk_summary.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -1053,10 +1054,15 @@ awaitable<Result<json::object>> DeskService::Context(const DeskChat& chat) {
 
     const bool en = chat.language == "en";
     json::array transcript;
-    json::array summary;
-    std::vector<std::string> intents;
-    std::vector<std::string> flows;
-    std::string unanswered;
+    SummaryInput facts;
+    std::shared_ptr<const desk::PackLabels> labels_keep;  // alive while facts.labels points into it
+    facts.language = chat.language;
+    facts.reason = chat.reason;
+    {
+        std::lock_guard lock(impl_->mu);
+        labels_keep = impl_->config.labels;
+    }
+    facts.labels = labels_keep.get();
     for (const auto& m : data->messages) {
         json::object o = ToJson(m);
         o["text"] = MaskPii(m.text);  // agents see card, ID and phone numbers masked
@@ -1070,30 +1076,11 @@ awaitable<Result<json::object>> DeskService::Context(const DeskChat& chat) {
                                  {"confidence", mo.contains("confidence") ? mo.at("confidence") : json::value(nullptr)},
                                  {"entities", mo.contains("entities") ? mo.at("entities") : json::value(json::array{})},
                                  {"sentiment", mo.contains("sentiment") ? mo.at("sentiment") : json::value(nullptr)}};
-                std::string intent(mo.at("intent").is_string() ? mo.at("intent").as_string() : "");
-                if (!intent.empty() && (intents.empty() || intents.back() != intent)) intents.push_back(intent);
-                if (const auto* f = mo.if_contains("flow"); f && f->is_object()) {
-                    const auto* n = f->as_object().if_contains("name");
-                    std::string name = n && n->is_string() ? std::string(n->as_string()) : "";
-                    if (!name.empty() && (flows.empty() || flows.back() != name)) flows.push_back(name);
-                }
-                if (const auto* a = mo.if_contains("action"); a && a->is_string() && a->as_string() == "fallback") {
-                    unanswered = MaskPii(m.text);
-                }
+                facts.turns.push_back({m.text, mo});
             }
         }
         transcript.push_back(std::move(o));
     }
-    auto join = [](const std::vector<std::string>& v) {
-        std::string s;
-        for (const auto& x : v) s += (s.empty() ? "" : " → ") + x;
-        return s;
-    };
-    summary.push_back(json::value((en ? "Reason: " : "转人工原因：") + chat.reason));
-    if (!intents.empty()) summary.push_back(json::value((en ? "Intents: " : "意图：") + join(intents)));
-    if (!flows.empty()) summary.push_back(json::value((en ? "Flows: " : "业务流程：") + join(flows)));
-    if (!unanswered.empty()) summary.push_back(json::value((en ? "Not answered: " : "未能回答：") + unanswered));
-
     json::object verification{{"verified", false}, {"method", nullptr}, {"customer_ref", nullptr}};
     json::array sentiment;
     json::value flow = nullptr;
@@ -1102,6 +1089,7 @@ awaitable<Result<json::object>> DeskService::Context(const DeskChat& chat) {
     auto state = json::parse(data->conv.state, ec);
     if (!ec && state.is_object()) {
         const auto& so = state.as_object();
+        facts.state = so;
         if (const auto* s = so.if_contains("sentiment"); s && s->is_array()) sentiment = s->as_array();
         if (const auto* v = so.if_contains("verify"); v && v->is_object()) {
             const auto& vo = v->as_object();
@@ -1158,7 +1146,7 @@ awaitable<Result<json::object>> DeskService::Context(const DeskChat& chat) {
                            {"sentiment_trend", std::move(sentiment)},
                            {"verification", std::move(verification)},
                            {"profile", std::move(profile)},
-                           {"summary", std::move(summary)},
+                           {"summary", json::value_from(SummariseBotPart(facts))},
                            {"notes", std::move(data->notes)},
                            {"flow", std::move(flow)}};
 }

@@ -146,6 +146,8 @@ int RunServe(const Config& config) {
                                       ? (std::filesystem::path(config.bot.pack) / "desk" / "desk.yaml").string()
                                       : config.desk.file;
     auto desk_config = desk::LoadDeskConfig(desk_file, &desk_problems);
+    if (desk_config)
+        desk_config->labels = std::make_shared<const desk::PackLabels>(desk::LoadPackLabels(config.bot.pack));
     if (!desk_config) {
         for (const auto& p : desk_problems) std::cerr << p << "\n";
         std::cerr << "kefu: the desk file has problems: " << desk_file << "\n";
@@ -261,6 +263,7 @@ int RunServe(const Config& config) {
         ReloadBot(config, normaliser, pipelines, knowledge, runtime.value(), false);
         desk_problems.clear();
         if (auto reloaded = desk::LoadDeskConfig(desk_file, &desk_problems)) {
+            reloaded->labels = std::make_shared<const desk::PackLabels>(desk::LoadPackLabels(config.bot.pack));
             desk.SetConfig(std::move(reloaded.value()));
             log::Info("desk file reloaded", {{"file", desk_file}});
         } else {

@@ -380,4 +380,60 @@ Result<DeskConfig> LoadDeskConfig(const std::string& path, std::vector<std::stri
     return c;
 }
 
+namespace {
+
+LocalText ReadLocal(const YAML::Node& n) {
+    LocalText t;
+    if (n && n.IsMap()) {
+        t.zh = n["zh"].as<std::string>("");
+        t.en = n["en"].as<std::string>("");
+    }
+    return t;
+}
+
+}  // namespace
+
+PackLabels LoadPackLabels(const std::string& pack_dir) {
+    namespace fs = std::filesystem;
+    PackLabels out;
+    std::error_code ec;
+    try {
+        const fs::path intents = fs::path(pack_dir) / "nlu" / "intents.yaml";
+        if (fs::exists(intents, ec)) {
+            YAML::Node root = YAML::LoadFile(intents.string());
+            for (const auto& i : root["intents"]) {
+                std::string name = i["name"].as<std::string>("");
+                LocalText d = ReadLocal(i["description"]);
+                if (!name.empty() && (!d.zh.empty() || !d.en.empty())) out.intents.emplace(name, std::move(d));
+            }
+        }
+    } catch (const YAML::Exception&) {
+        // The NLU loader reports this file's problems.
+    }
+    const fs::path flows = fs::path(pack_dir) / "flows";
+    if (!fs::is_directory(flows, ec)) return out;
+    for (const auto& entry : fs::directory_iterator(flows, ec)) {
+        if (entry.path().extension() != ".yaml") continue;
+        try {
+            YAML::Node root = YAML::LoadFile(entry.path().string());
+            std::string flow = root["flow"].as<std::string>("");
+            if (flow.empty()) continue;
+            if (const auto& trigger = root["trigger"]; trigger && trigger.IsSequence() && trigger.size() > 0) {
+                if (auto it = out.intents.find(trigger[0].as<std::string>("")); it != out.intents.end()) {
+                    out.flows.emplace(flow, it->second);
+                }
+            }
+            for (const auto& slot : root["slots"]) {
+                LocalText prompt = ReadLocal(slot.second["prompt"]);
+                if (!prompt.zh.empty() || !prompt.en.empty()) {
+                    out.slot_prompts.emplace(flow + "." + slot.first.as<std::string>(""), std::move(prompt));
+                }
+            }
+        } catch (const YAML::Exception&) {
+            // The flow loader reports this file's problems.
+        }
+    }
+    return out;
+}
+
 }  // namespace kefu::desk

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -65,6 +66,16 @@ struct VipRule {
 inline constexpr std::array<std::string_view, 8> kDeskMessageKeys = {
     "joined", "transferred", "requeued", "returned", "ended", "ticket_closed", "ticket_nobody", "vip_handoff"};
 
+// Names the agent's summary uses, from the bot pack (docs/desk.md, "context"): each intent's description
+// (<pack>/nlu/intents.yaml) and, for each flow (<pack>/flows/*.yaml), its first trigger's description and its
+// slots' prompts. Read leniently: the NLU and flow loaders report problems in these files.
+struct PackLabels {
+    std::map<std::string, LocalText, std::less<>> intents;
+    std::map<std::string, LocalText, std::less<>> flows;
+    std::map<std::string, LocalText, std::less<>> slot_prompts;  // "flow.slot"
+};
+PackLabels LoadPackLabels(const std::string& pack_dir);
+
 struct DeskConfig {
     Calendar chat_hours = Calendar::Always();
     Calendar business_hours = Calendar::Always();
@@ -75,6 +86,7 @@ struct DeskConfig {
     std::vector<CannedResponse> canned;
     VipRule vip;
     std::map<std::string, LocalText, std::less<>> messages;  // every key of kDeskMessageKeys
+    std::shared_ptr<const PackLabels> labels;                // not from desk.yaml: LoadPackLabels; may be null
 
     // The message `key` in `language` (zh | en).
     const std::string& Message(std::string_view key, std::string_view language) const;

@@ -193,7 +193,9 @@ describe('the human desk', () => {
       const asked = ctx.body.context.transcript.find((m) => m.role === 'customer' && m.text === '转人工');
       assert.equal(asked.understanding.intent, 'human_agent');
       assert.equal(ctx.body.context.verification.verified, false);
-      assert.ok(ctx.body.context.summary.some((l) => l.includes('human_agent')), ctx.body.context.summary.join('|'));
+      const summary = ctx.body.context.summary;
+      assert.equal(summary[0], '转人工原因：客户主动要求转人工', summary.join('|'));
+      assert.ok(summary.includes('身份：未核验'), summary.join('|'));
       assert.equal(ctx.body.context.notes[0].text, '客户着急');
       assert.ok(!first.ws.frames.some((f) => JSON.stringify(f).includes('客户着急')), 'notes never reach the customer');
 
