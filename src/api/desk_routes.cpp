@@ -447,6 +447,9 @@ class DeskRoutes {
         auto complaint = OptionalString(*body, "complaint_ref", {1, 64, true, false});
         if (!complaint) co_return ErrorResponse(ctx, complaint.error());
         t.complaint_ref = *complaint;
+        auto assignee = OptionalString(*body, "assignee", {1, 64, true, false});
+        if (!assignee) co_return ErrorResponse(ctx, assignee.error());
+        t.assignee = *assignee;
         t.source = "agent";
         auto created = co_await desk_.CreateTicket(who.name, std::move(t));
         if (!created) co_return ErrorResponse(ctx, created.error());
@@ -467,6 +470,11 @@ class DeskRoutes {
         f.breached_only = ctx.Query("breached").value_or("") == "1";
         f.customer_ref = ctx.Query("customer_ref").value_or("");
         f.conversation_id = ctx.Query("conversation_id").value_or("");
+        const std::string sort = ctx.Query("sort").value_or("due");
+        if (sort != "due" && sort != "created") {
+            co_return ErrorResponse(ctx, {ErrorCode::kInvalidArgument, "sort must be due or created"});
+        }
+        f.newest_first = sort == "created";
         if (f.customer_ref.size() > 64 || f.conversation_id.size() > 64) {
             co_return ErrorResponse(
                 ctx, {ErrorCode::kInvalidArgument, "customer_ref and conversation_id are at most 64 bytes"});
@@ -523,7 +531,8 @@ class DeskRoutes {
         auto t = co_await desk_.CommentTicket(who.name, who.display_name, std::string(ctx.Param("id")), *text,
                                               pub != nullptr && pub->as_bool());
         if (!t) co_return ErrorResponse(ctx, t.error());
-        co_return JsonResponse(ctx, status::created, json::object{{"ticket", ToJson(*t)}});
+        co_return JsonResponse(ctx, status::created,
+                               json::object{{"ticket", ToJson(t->ticket)}, {"delivered", t->delivered}});
     }
 
   private:

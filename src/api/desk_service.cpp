@@ -229,9 +229,8 @@ struct DeskService::Impl {
     }
 
     void FlushQueueChanged() {
-        std::string frame = R"({"type":"queue_changed"})";
-        hub.Publish(std::string(kAgentsRoom), frame);
-        hub.Publish(std::string(kSupervisorsRoom), frame);
+        // Supervisors are in kAgentsRoom too: one frame per console.
+        hub.Publish(std::string(kAgentsRoom), R"({"type":"queue_changed"})");
         // Tell each waiting customer their position when it changed.
         std::vector<std::pair<std::string, desk::QueuePosition>> changed;
         {
@@ -410,8 +409,14 @@ struct DeskService::Impl {
             hub.Publish(*t.conversation_id, MessageEvent(*done.message));
             PublishDesk(*t.conversation_id, "bot", std::nullopt);
         }
-        hub.Publish(std::string(kSupervisorsRoom),
-                    json::serialize(json::object{{"type", "ticket_created"}, {"ticket", ToJson(done.ticket)}}));
+        PublishTicket("ticket_created", done.ticket);
+    }
+
+    // Ticket events go to every desk console (agents and supervisors are all in kAgentsRoom): their lists stay
+    // current without polling.
+    void PublishTicket(std::string_view type, const Ticket& ticket) {
+        hub.Publish(std::string(kAgentsRoom),
+                    json::serialize(json::object{{"type", type}, {"ticket", ToJson(ticket)}}));
     }
 
     static std::string NextTicketId(Connection& c, UnixMillis now, int offset_min) {
@@ -1383,13 +1388,13 @@ awaitable<Result<Ticket>> DeskService::CreateTicket(const std::string& actor, Ne
             auto conv = storage::sqlite::LoadConversation(c, *t.conversation_id);
             if (!conv) return Error{ErrorCode::kInvalidArgument, "conversation_id: no such conversation"};
         }
+        if (t.assignee && !LoadStaff(c, *t.assignee)) {
+            return Error{ErrorCode::kInvalidArgument, "assignee: no such staff member"};
+        }
         return Impl::InsertTicket(c, actor, t, now, due, offset);
     };
     auto out = co_await impl_->Write<Ticket>(op9);
-    if (out) {
-        hub_.Publish(std::string(kSupervisorsRoom),
-                     json::serialize(json::object{{"type", "ticket_created"}, {"ticket", ToJson(*out)}}));
-    }
+    if (out) impl_->PublishTicket("ticket_created", *out);
     co_return out;
 }
 
@@ -1405,7 +1410,7 @@ awaitable<Result<std::vector<Ticket>>> DeskService::ListTickets(TicketFilter f) 
         if (f.breached_only) sql += " AND breached_at IS NOT NULL";
         if (!f.customer_ref.empty()) sql += " AND customer_ref = ?4";
         if (!f.conversation_id.empty()) sql += " AND conversation_id = ?5";
-        sql += " ORDER BY due_at LIMIT ?3";
+        sql += f.newest_first ? " ORDER BY created_at DESC, id DESC LIMIT ?3" : " ORDER BY due_at LIMIT ?3";
         auto& s = c.Prepare(sql);
         if (!f.status.empty() && f.status != "all") s.Bind(1, f.status);
         if (!f.assignee.empty()) s.Bind(2, f.assignee);
@@ -1485,11 +1490,13 @@ awaitable<Result<Ticket>> DeskService::UpdateTicket(const std::string& actor, co
             .Run();
         return t;
     };
-    co_return co_await impl_->Write<Ticket>(op12);
+    auto out = co_await impl_->Write<Ticket>(op12);
+    if (out) impl_->PublishTicket("ticket_changed", *out);
+    co_return out;
 }
 
-awaitable<Result<Ticket>> DeskService::CommentTicket(const std::string& actor, const std::string& display_name,
-                                                     const std::string& id, std::string text, bool is_public) {
+awaitable<Result<CommentOutcome>> DeskService::CommentTicket(const std::string& actor, const std::string& display_name,
+                                                             const std::string& id, std::string text, bool is_public) {
     struct Out {
         Ticket ticket;
         std::optional<MessageRecord> message;
@@ -1498,7 +1505,6 @@ awaitable<Result<Ticket>> DeskService::CommentTicket(const std::string& actor, c
         auto t = LoadTicket(c, id);
         if (!t) return t.error();
         UnixMillis now = NowMillis();
-        Impl::AddEvent(c, id, "comment", actor, json::object{{"text", text}, {"public", is_public}}, now);
         c.Prepare("UPDATE tickets SET updated_at = ? WHERE id = ?").Bind(1, now).Bind(2, id).Run();
         t->updated_at = now;
         Out result{std::move(t.value()), std::nullopt};
@@ -1514,12 +1520,17 @@ awaitable<Result<Ticket>> DeskService::CommentTicket(const std::string& actor, c
                                now});
             }
         }
+        // The history says whether a public comment reached the customer (it cannot once their conversation ended).
+        json::object detail{{"text", text}, {"public", is_public}};
+        if (is_public) detail["delivered"] = result.message.has_value();
+        Impl::AddEvent(c, id, "comment", actor, detail, now);
         return result;
     };
     auto out = co_await impl_->Write<Out>(op13);
     if (!out) co_return out.error();
     if (out->message) hub_.Publish(out->message->conversation_id, MessageEvent(*out->message));
-    co_return out->ticket;
+    impl_->PublishTicket("ticket_changed", out->ticket);
+    co_return CommentOutcome{std::move(out->ticket), out->message.has_value()};
 }
 
 std::size_t DeskService::CheckSla(UnixMillis now) {

@@ -85,7 +85,13 @@ struct TicketFilter {
     bool breached_only = false;
     std::string customer_ref;     // "" = any customer
     std::string conversation_id;  // "" = any conversation
+    bool newest_first = false;    // else the most urgent (earliest due) first
     int limit = 50;
+};
+
+struct CommentOutcome {
+    Ticket ticket;
+    bool delivered = false;  // a public comment was posted into the customer's (open) conversation
 };
 
 struct TicketChange {
@@ -165,8 +171,9 @@ class DeskService final : public DeskLink {
     boost::asio::awaitable<Result<boost::json::object>> GetTicket(const std::string& id);
     boost::asio::awaitable<Result<Ticket>> UpdateTicket(const std::string& actor, const std::string& id,
                                                         TicketChange change);
-    boost::asio::awaitable<Result<Ticket>> CommentTicket(const std::string& actor, const std::string& display_name,
-                                                         const std::string& id, std::string text, bool is_public);
+    boost::asio::awaitable<Result<CommentOutcome>> CommentTicket(const std::string& actor,
+                                                                 const std::string& display_name, const std::string& id,
+                                                                 std::string text, bool is_public);
     // Flags open tickets past their due time; returns how many were flagged. Runs on the SLA timer.
     std::size_t CheckSla(UnixMillis now);
 

@@ -67,9 +67,8 @@ constexpr std::array kEntityTypes = {
     Term{"transfer_ref", "转账编号", "transfer"},
 };
 // Intents that say nothing about what the customer needs.
-constexpr std::array<std::string_view, 9> kSmallTalk = {"greet",        "thanks",          "goodbye",
-                                                        "affirm",       "deny",            "cancel",
-                                                        "human_agent", "bot_capabilities", "out_of_scope"};
+constexpr std::array<std::string_view, 9> kSmallTalk = {
+    "greet", "thanks", "goodbye", "affirm", "deny", "cancel", "human_agent", "bot_capabilities", "out_of_scope"};
 
 template <std::size_t N>
 std::string Name(const std::array<Term, N>& terms, std::string_view key, bool en) {
@@ -195,8 +194,8 @@ std::vector<std::string> SummariseBotPart(const SummaryInput& in) {
 
     std::string identity;
     if (const auto* v = Obj(in.state, "verify"); v != nullptr && !Str(*v, "customer").empty()) {
-        identity = std::string(en ? "verified" : "已核验") + (en ? " (" : "（") + Name(kMethods, Str(*v, "method"), en) +
-                   (en ? ")" : "）");
+        identity = std::string(en ? "verified" : "已核验") + (en ? " (" : "（") +
+                   Name(kMethods, Str(*v, "method"), en) + (en ? ")" : "）");
     } else {
         identity = en ? "not verified" : "未核验";
     }
@@ -222,14 +221,15 @@ std::vector<std::string> SummariseBotPart(const SummaryInput& in) {
         } else if (!step.empty()) {
             std::string asked = label(in.labels ? &in.labels->slot_prompts : nullptr, flow + "." + step);
             if (asked == flow + "." + step) asked = step;
-            facts += en ? " (waiting for the answer to " + Quote(asked, en) + ")" : "（等待客户回答" + Quote(asked, en) + "）";
+            facts += en ? " (waiting for the answer to " + Quote(asked, en) + ")"
+                        : "（等待客户回答" + Quote(asked, en) + "）";
         }
         out.push_back(line("未完成的业务", "Unfinished task", facts));
     }
     if (!mentioned.empty()) out.push_back(line("客户提到", "Mentioned", Join(mentioned, sep)));
     if (anger || last_sentiment == "negative") {
-        out.push_back(line("情绪", "Mood",
-                           anger ? std::string(en ? "angry" : "愤怒") : std::string(en ? "negative" : "负面")));
+        out.push_back(
+            line("情绪", "Mood", anger ? std::string(en ? "angry" : "愤怒") : std::string(en ? "negative" : "负面")));
     }
     if (!unanswered.empty()) {
         if (unanswered.size() > 3) unanswered.erase(unanswered.begin(), unanswered.end() - 3);

@@ -1,9 +1,9 @@
 #include "api/desk_summary.hpp"
 
 #include <gtest/gtest.h>
-#include <boost/json.hpp>
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/utf8.hpp"
 
@@ -12,9 +12,7 @@ namespace {
 
 namespace json = boost::json;
 
-SummaryTurn Turn(std::string text, std::string_view meta) {
-    return {std::move(text), json::parse(meta).as_object()};
-}
+SummaryTurn Turn(std::string text, std::string_view meta) { return {std::move(text), json::parse(meta).as_object()}; }
 
 bool HasLine(const std::vector<std::string>& lines, std::string_view want) {
     return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l == want; });
@@ -37,7 +35,8 @@ TEST(DeskSummary, TellsTheAgentWhatTheBotLearnedAndDidInChinese) {
         Turn("我的卡丢了", R"({"intent":"card_lost","action":"flow","flow":{"name":"card_lost","step":"verify"},
               "entities":[],"sentiment":{"label":"negative","score":-0.5,"anger":false}})"),
         // The answer to the verification question: its birth date is not repeated to the agent.
-        Turn("1282，1988年4月12日", R"({"intent":"out_of_scope","action":"flow","flow":{"name":"card_lost","step":"card"},
+        Turn("1282，1988年4月12日",
+             R"({"intent":"out_of_scope","action":"flow","flow":{"name":"card_lost","step":"card"},
               "entities":[{"type":"date","text":"1988年4月12日"}]})"),
         Turn("尾号1282那张", R"({"intent":"card_lost","action":"flow","bank_calls":["report_lost:timeout"],
               "flow":{"name":"card_lost","step":"card"}})"),
@@ -60,7 +59,8 @@ TEST(DeskSummary, TellsTheAgentWhatTheBotLearnedAndDidInChinese) {
     EXPECT_TRUE(HasLine(lines, "机器人已办理：挂失银行卡（核心系统超时）")) << Dump(lines);
     // The unfinished flow with the question the customer has not answered yet, from the flow file.
     const std::string& asked = labels.slot_prompts.at("card_lost.card").zh;
-    EXPECT_TRUE(HasLine(lines, "未完成的业务：" + labels.flows.at("card_lost").zh + "（等待客户回答「" + asked + "」）"))
+    EXPECT_TRUE(
+        HasLine(lines, "未完成的业务：" + labels.flows.at("card_lost").zh + "（等待客户回答「" + asked + "」）"))
         << Dump(lines);
     EXPECT_TRUE(HasLine(lines, "客户提到：日期 11月19号；金额 1286元；卡号 ************7894")) << Dump(lines);
     EXPECT_TRUE(HasLine(lines, "情绪：愤怒")) << Dump(lines);
@@ -77,13 +77,16 @@ TEST(DeskSummary, ATaskLeftForAPersonIsNamedWithTheQuestionItWasWaitingOn) {
     in.reason = "request";
     in.labels = &labels;
     // The hand-off turn ended the flow, so the state has none: the turn before tells where the customer was.
-    in.turns = {Turn("I lost my card", R"({"intent":"card_lost","action":"flow","flow":{"name":"card_lost","step":"verify"}})"),
-                Turn("just get me a person", R"({"intent":"human_agent","action":"reply"})")};
+    in.turns = {
+        Turn("I lost my card", R"({"intent":"card_lost","action":"flow","flow":{"name":"card_lost","step":"verify"}})"),
+        Turn("just get me a person", R"({"intent":"human_agent","action":"reply"})")};
     auto lines = SummariseBotPart(in);
-    EXPECT_TRUE(HasLine(lines, "Unfinished task: " + labels.flows.at("card_lost").en + " (waiting for identity verification)"))
+    EXPECT_TRUE(
+        HasLine(lines, "Unfinished task: " + labels.flows.at("card_lost").en + " (waiting for identity verification)"))
         << Dump(lines);
     // A task that finished (its last turn ran the core action) is not unfinished.
-    in.turns = {Turn("freeze my card", R"({"intent":"freeze_card","action":"flow","flow":{"name":"card_freeze","step":"confirm"}})"),
+    in.turns = {Turn("freeze my card",
+                     R"({"intent":"freeze_card","action":"flow","flow":{"name":"card_freeze","step":"confirm"}})"),
                 Turn("yes", R"({"intent":"affirm","action":"flow","bank_calls":["freeze_card:done"]})"),
                 Turn("a person please", R"({"intent":"human_agent","action":"reply"})")};
     lines = SummariseBotPart(in);

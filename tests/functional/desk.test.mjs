@@ -388,6 +388,46 @@ describe('the human desk', () => {
     const byConv = await api(srv, 'GET', `/api/v1/tickets?status=all&conversation_id=${c.id}`, { token: bob });
     assert.deepEqual(byConv.body.tickets.map((t) => t.id), [id]);
     assertError(await api(srv, 'GET', `/api/v1/tickets?customer_ref=${'x'.repeat(65)}`, { token: bob }), 400, 'invalid_argument');
+    // Newest first on request (the default is the most urgent first).
+    const newest = await api(srv, 'GET', '/api/v1/tickets?status=all&sort=created&limit=2', { token: bob });
+    assert.deepEqual(newest.body.tickets.map((t) => t.id), [other.body.ticket.id, id]);
+    assertError(await api(srv, 'GET', '/api/v1/tickets?sort=random', { token: bob }), 400, 'invalid_argument');
+  });
+
+  test('tickets: every console hears of new and changed tickets; a reply to an ended conversation says it was not delivered', async () => {
+    const ann = await agent(srv, 'ann', { online: false });
+    const sue = await agent(srv, 'sue', { online: false });
+    try {
+      const c = await createConversation(srv, { language: 'zh' });
+      const made = await api(srv, 'POST', '/api/v1/tickets', {
+        token: ann.token, body: { subject: '回电客户', type: 'callback', conversation_id: c.id, assignee: 'bob' },
+      });
+      assert.equal(made.status, 201, made.text);
+      const id = made.body.ticket.id;
+      assert.equal(made.body.ticket.assignee, 'bob');
+      assertError(await api(srv, 'POST', '/api/v1/tickets', { token: ann.token, body: { subject: 'x', assignee: 'nobody-here' } }), 400, 'invalid_argument');
+      // Agents and supervisors alike get the frame, once each.
+      for (const who of [ann, sue]) await who.ws.next((f) => f.type === 'ticket_created' && f.ticket.id === id);
+      await api(srv, 'PATCH', `/api/v1/tickets/${id}`, { token: sue.token, body: { status: 'open' } });
+      const changed = await ann.ws.next((f) => f.type === 'ticket_changed' && f.ticket.id === id);
+      assert.equal(changed.ticket.status, 'open');
+      assert.equal(sue.ws.frames.filter((f) => f.type === 'ticket_created' && f.ticket.id === id).length, 1);
+      // A public reply reaches an open conversation; once it ended, the reply is kept but not delivered.
+      const live = await api(srv, 'POST', `/api/v1/tickets/${id}/comments`, { token: ann.token, body: { text: '稍后给您回电', public: true } });
+      assert.equal(live.status, 201, live.text);
+      assert.equal(live.body.delivered, true);
+      assert.equal((await api(srv, 'POST', `/api/v1/conversations/${c.id}/end`, { token: c.token })).status, 200);
+      const late = await api(srv, 'POST', `/api/v1/tickets/${id}/comments`, { token: ann.token, body: { text: '已回电', public: true } });
+      assert.equal(late.body.delivered, false);
+      const internal = await api(srv, 'POST', `/api/v1/tickets/${id}/comments`, { token: ann.token, body: { text: '内部', public: false } });
+      assert.equal(internal.body.delivered, false);
+      const full = await api(srv, 'GET', `/api/v1/tickets/${id}`, { token: ann.token });
+      const comments = full.body.events.filter((e) => e.kind === 'comment').map((e) => [e.detail.public, e.detail.delivered]);
+      assert.deepEqual(comments, [[true, true], [true, false], [false, undefined]]);
+    } finally {
+      await ann.ws.close();
+      await sue.ws.close();
+    }
   });
 });
 

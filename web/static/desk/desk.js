@@ -221,6 +221,41 @@
       note_empty: '请输入备注内容。',
       no_notes: '暂无备注。',
       note_by: '{author} · {when}',
+
+      console_views: '工作台视图',
+      nav_chats: '会话',
+      nav_tickets: '工单',
+      nav_chats_count: '进行中的会话：{n} 个',
+      nav_overdue: '超时工单：{n} 张',
+      ticket_from_chat: '建工单',
+      ticket_from_chat_label: '为此会话新建工单',
+      tk_status_new: '新建',
+      tk_status_open: '处理中',
+      tk_status_pending: '挂起',
+      tk_status_resolved: '已解决',
+      tk_status_closed: '已关闭',
+      tk_type_complaint: '投诉',
+      tk_type_callback: '回电',
+      tk_type_card: '银行卡',
+      tk_type_transfer: '转账汇款',
+      tk_type_account: '账户',
+      tk_type_other: '其他',
+      tk_prio_low: '低',
+      tk_prio_normal: '普通',
+      tk_prio_high: '高',
+      tk_prio_urgent: '紧急',
+      tk_breached: '已超时',
+      tk_breached_title: '已过 SLA 到期时间',
+      tk_col_id: '编号',
+      tk_col_subject: '主题',
+      tk_col_type: '类型',
+      tk_col_priority: '优先级',
+      tk_col_status: '状态',
+      tk_col_assignee: '负责人',
+      tk_col_due_sla: '到期时间（SLA）',
+      tk_col_breached_at: '超时于',
+      tk_unassigned: '未分配',
+      tk_system: '系统',
     },
     en: {
       page_title_console: 'Agent desk · Kefu',
@@ -414,6 +449,41 @@
       note_empty: 'Write the note first.',
       no_notes: 'No notes yet.',
       note_by: '{author} · {when}',
+
+      console_views: 'Desk views',
+      nav_chats: 'Chats',
+      nav_tickets: 'Tickets',
+      nav_chats_count: 'Open chats: {n}',
+      nav_overdue: 'Overdue tickets: {n}',
+      ticket_from_chat: 'Create ticket',
+      ticket_from_chat_label: 'Create a ticket for this chat',
+      tk_status_new: 'New',
+      tk_status_open: 'Open',
+      tk_status_pending: 'Pending',
+      tk_status_resolved: 'Resolved',
+      tk_status_closed: 'Closed',
+      tk_type_complaint: 'Complaint',
+      tk_type_callback: 'Callback',
+      tk_type_card: 'Card',
+      tk_type_transfer: 'Transfer',
+      tk_type_account: 'Account',
+      tk_type_other: 'Other',
+      tk_prio_low: 'Low',
+      tk_prio_normal: 'Normal',
+      tk_prio_high: 'High',
+      tk_prio_urgent: 'Urgent',
+      tk_breached: 'Overdue',
+      tk_breached_title: 'Past its SLA due time',
+      tk_col_id: 'ID',
+      tk_col_subject: 'Subject',
+      tk_col_type: 'Type',
+      tk_col_priority: 'Priority',
+      tk_col_status: 'Status',
+      tk_col_assignee: 'Assignee',
+      tk_col_due_sla: 'Due (SLA)',
+      tk_col_breached_at: 'Breached at',
+      tk_unassigned: 'Unassigned',
+      tk_system: 'System',
     },
   };
 
@@ -769,6 +839,15 @@
   // ---------------------------------------------------------------------------------------------
   var app = null; // {roles, start(staff), stop(), onFrame(frame), onSocketOpen()}
   var session = { staff: null };
+  // Parts of a page kept in files of their own (the console's tickets.js): {start(staff), stop(), onFrame(f)},
+  // started and stopped with the page and given every frame after it.
+  var modules = [];
+
+  /** Adds a module; one added after sign-in starts at once. */
+  function addModule(m) {
+    modules.push(m);
+    if (session.staff && m.start) m.start(session.staff);
+  }
 
   function showView(name) {
     ['loading', 'signin', 'app'].forEach(function (v) { $('view-' + v).hidden = v !== name; });
@@ -806,15 +885,20 @@
     who.textContent = '';
     who.appendChild(h('span', { 'data-testid': 'staff-name', text: staffDisplay(staff) || staffName(staff) }));
     who.appendChild(h('span', { class: 'who-role', i18n: has('staff_role_' + staff.role) ? 'staff_role_' + staff.role : null, text: has('staff_role_' + staff.role) ? null : String(staff.role || '') }));
+    noteStaff(staff.name, staff.display_name);
     showView('app');
     $('main').focus({ preventScroll: true });
     app.start(staff);
+    modules.forEach(function (m) { if (m.start) m.start(staff); });
     connectSocket();
   }
 
   function leave() {
     closeSocket();
-    if (session.staff && app) app.stop();
+    if (session.staff && app) {
+      app.stop();
+      modules.forEach(function (m) { if (m.stop) m.stop(); });
+    }
     session.staff = null;
   }
 
@@ -949,7 +1033,10 @@
         sessionLost(); // the socket refused the session before greeting
         return;
       }
-      if (app && session.staff) app.onFrame(frame);
+      if (app && session.staff) {
+        app.onFrame(frame);
+        modules.forEach(function (m) { if (m.onFrame && session.staff) m.onFrame(frame); });
+      }
     };
     ws.onclose = function () {
       if (sock.ws !== ws) return;
@@ -1420,6 +1507,56 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Staff names and tickets (shared by the console's tickets view and the supervisor's breach panel)
+  // ---------------------------------------------------------------------------------------------
+  var staffDisplayNames = {}; // staff name -> display name, from /auth/me, /desk/agents and the overview
+
+  function noteStaff(name, display) {
+    if (name && display) staffDisplayNames[String(name)] = String(display);
+  }
+  /** A staff member as people call them (the display name when known); 'kefu' is the system itself. */
+  function staffLabelEl(name, attrs) {
+    var el = h('span', attrs || {});
+    if (!name) tx(el, 'tk_unassigned');
+    else if (name === 'kefu') tx(el, 'tk_system');
+    else el.textContent = staffDisplayNames[name] || String(name);
+    if (name) el.setAttribute('data-name', String(name));
+    return el;
+  }
+
+  var TICKET_ACTIVE = ['new', 'open', 'pending'];
+
+  /**
+   * True when the ticket is past its SLA: flagged by the server's check (breached), or still unsolved with its
+   * due time gone (the check runs every desk.sla_check_interval_ms and may not have seen it yet).
+   */
+  function ticketOverdue(tk) {
+    if (!tk) return false;
+    if (tk.breached === true || tk.breached_at) return true;
+    var due = toDate(tk.due_at);
+    return TICKET_ACTIVE.indexOf(tk.status) >= 0 && !!due && due.getTime() <= Date.now();
+  }
+
+  /** The breach flag: a red badge with a mark and the word, never colour alone; null when on time. */
+  function ticketFlagEl(tk) {
+    if (!ticketOverdue(tk)) return null;
+    var el = h('span', { class: 'badge breach', 'data-testid': 'ticket-breached' }, [
+      h('span', { class: 'breach-mark', 'aria-hidden': 'true', text: '!' }), h('span', { i18n: 'tk_breached' }),
+    ]);
+    txAttr(el, 'title', 'tk_breached_title');
+    return el;
+  }
+
+  function ticketStatusEl(status, attrs) {
+    var a = Object.assign({ class: 'badge tk-s tk-s-' + domId(status || 'other'), 'data-status': status || null }, attrs || {});
+    return labelEl('span', 'tk_status_', status, a);
+  }
+  function ticketPriorityEl(priority, attrs) {
+    var a = Object.assign({ class: 'badge tk-p tk-p-' + domId(priority || 'normal'), 'data-priority': priority || null }, attrs || {});
+    return labelEl('span', 'tk_prio_', priority, a);
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Start-up of the shared part
   // ---------------------------------------------------------------------------------------------
   Array.prototype.forEach.call(document.querySelectorAll('[data-testid="language-switch"] button'), function (b) {
@@ -1446,7 +1583,9 @@
     errorText: errorText, flash: flash, alertMessage: alertMessage, clearAlert: clearAlert, announce: announce,
     sendFrame: sendFrame, Transcript: Transcript, CustomerPanel: CustomerPanel, applyLanguage: applyLanguage,
     onLanguage: function (fn) { languageHooks.push(fn); }, session: session, boot: boot,
-    lang: function () { return lang; },
+    lang: function () { return lang; }, txAttr: txAttr, toDate: toDate, formatTime: formatTime, addModule: addModule,
+    noteStaff: noteStaff, staffLabelEl: staffLabelEl, ticketOverdue: ticketOverdue, ticketFlagEl: ticketFlagEl,
+    ticketStatusEl: ticketStatusEl, ticketPriorityEl: ticketPriorityEl, TICKET_ACTIVE: TICKET_ACTIVE,
   };
 
   if (page !== 'console') return;
@@ -1465,6 +1604,39 @@
   var tabsEl = $('chat-tabs');
   var chatPanelsEl = $('chat-panels');
   var sidePanelsEl = $('customer-panels');
+
+  // ---- chats | tickets -----------------------------------------------------------------------
+  // The console has two views under one switch: the chats (queue, tabs, customer panel) and the tickets
+  // (tickets.js, which registers window.KefuDesk.tickets). The chat workflow goes on while tickets are shown.
+  var consoleView = 'chats';
+
+  function showConsoleView(name) {
+    if (name !== 'chats' && name !== 'tickets') return;
+    if (name === 'tickets' && !window.KefuDesk.tickets) return;
+    var changed = consoleView !== name;
+    consoleView = name;
+    $('desk-chats').hidden = name !== 'chats';
+    $('desk-tickets').hidden = name !== 'tickets';
+    $('view-app').setAttribute('data-console-view', name);
+    Array.prototype.forEach.call(document.querySelectorAll('[data-console-view-button]'), function (b) {
+      b.setAttribute('aria-pressed', String(b.getAttribute('data-console-view-button') === name));
+    });
+    if (!changed) return;
+    if (name === 'tickets') {
+      window.KefuDesk.tickets.shown();
+    } else if (activeId && views.get(activeId)) {
+      // What came in for the chosen chat while the tickets were shown is read now.
+      var v = views.get(activeId);
+      v.unread = 0;
+      renderUnread(v);
+      renderChatsState();
+      v.transcript.toBottom();
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('[data-console-view-button]'), function (b) {
+    b.addEventListener('click', function () { showConsoleView(b.getAttribute('data-console-view-button')); });
+  });
 
   // ---- presence -----------------------------------------------------------------------------
   function renderPresence() {
@@ -1634,6 +1806,17 @@
     var unread = 0;
     views.forEach(function (v) { unread += v.unread; });
     document.title = (unread ? '(' + unread + ') ' : '') + t('page_title_console');
+    // The switch to the chats: how many are open, and how many customer messages are unread.
+    var count = $('nav-chats-count');
+    var open = 0;
+    views.forEach(function (v) { if (!v.closed) open += 1; });
+    count.textContent = open ? String(open) : '';
+    if (open) txAttr(count, 'aria-label', 'nav_chats_count', { n: open });
+    else count.removeAttribute('aria-label');
+    var news = $('nav-chats-unread');
+    news.hidden = !unread;
+    if (unread) tx(news, 'tab_unread', { n: unread });
+    else news.textContent = '';
   }
 
   function selectChat(id, focus) {
@@ -1843,7 +2026,14 @@
     var transferBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'transfer', 'aria-expanded': 'false', i18n: 'transfer' });
     var returnBtn = h('button', { type: 'button', class: 'button small', 'data-testid': 'return-bot', 'aria-expanded': 'false', i18n: 'return_bot' });
     var endBtn = h('button', { type: 'button', class: 'button small danger', 'data-testid': 'end-chat', 'aria-expanded': 'false', i18n: 'end_chat' });
-    view.actions = h('div', { class: 'chat-actions', role: 'group', 'aria-label-i18n': 'chat_actions' }, [transferBtn, returnBtn, endBtn]);
+    var ticketBtn = h('button', {
+      type: 'button', class: 'button small', 'data-testid': 'chat-create-ticket', i18n: 'ticket_from_chat', 'aria-label-i18n': 'ticket_from_chat_label',
+    });
+    ticketBtn.addEventListener('click', function () {
+      hideBoxes(view);
+      ticketFromChat(view);
+    });
+    view.actions = h('div', { class: 'chat-actions', role: 'group', 'aria-label-i18n': 'chat_actions' }, [ticketBtn, transferBtn, returnBtn, endBtn]);
 
     // Transfer
     var tAgentRadio = h('input', { type: 'radio', name: 'tt-' + key, id: 'tt-agent-' + key, value: 'agent', checked: true, 'data-testid': 'transfer-mode-agent' });
@@ -2169,6 +2359,43 @@
     return view;
   }
 
+  // A chat's skill as the ticket type it most likely needs.
+  var TICKET_TYPE_OF_SKILL = { cards: 'card', transfers: 'transfer', complaints: 'complaint' };
+
+  /** Opens the new-ticket form with what the chat knows: its conversation, the customer, the bot's summary. */
+  function ticketFromChat(view) {
+    var tickets = window.KefuDesk.tickets;
+    if (!tickets) return;
+    var ctx = (view.detail && view.detail.context) || {};
+    var ref = (ctx.verification && ctx.verification.customer_ref) || (ctx.profile && ctx.profile.customer_ref) || '';
+    var summary = Array.isArray(ctx.summary) ? ctx.summary.map(String).join('\n') : '';
+    showConsoleView('tickets');
+    tickets.newTicket({
+      conversation_id: view.chat.conversation_id || '',
+      customer_ref: ref ? String(ref) : '',
+      type: TICKET_TYPE_OF_SKILL[view.chat.skill] || 'other',
+      priority: Number(view.chat.priority) >= 2 ? 'high' : 'normal',
+      description: summary,
+    });
+  }
+
+  /** The chat tab of a conversation, shown and focused; false when this agent has no tab for it. */
+  function openConversation(convId) {
+    var v = convId ? viewByConversation(convId) : null;
+    if (!v) return false;
+    showConsoleView('chats');
+    selectChat(v.id, false);
+    v.tab.focus();
+    return true;
+  }
+
+  window.KefuDesk.console = {
+    showView: showConsoleView,
+    view: function () { return consoleView; },
+    hasConversation: function (convId) { return !!(convId && viewByConversation(convId)); },
+    openConversation: openConversation,
+  };
+
   function hideBoxes(view) {
     (view.boxes || []).forEach(function (b) {
       b[1].hidden = true;
@@ -2256,7 +2483,7 @@
       if (!view.transcript.upsert(m)) return;
       if (m.role === 'customer') {
         view.typingEl.hidden = true;
-        if (activeId !== view.id || document.visibilityState === 'hidden') {
+        if (activeId !== view.id || consoleView !== 'chats' || document.visibilityState === 'hidden') {
           view.unread += 1;
           renderUnread(view);
           renderChatsState();
@@ -2319,6 +2546,7 @@
 
   function stop() {
     Array.from(views.keys()).forEach(removeChat);
+    showConsoleView('chats');
     activeId = null;
     presence = null;
     renderPresence();

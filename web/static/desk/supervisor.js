@@ -5,7 +5,9 @@
  * socket, the transcript and the customer panel). Shows GET /api/v1/desk/overview (queues, agents and their
  * loads, CSAT) and GET /api/v1/desk/chats (every active chat), re-read on queue_changed / chat_changed frames
  * and every 5 seconds; any chat opens read-only: GET /api/v1/desk/chats/{id} plus a {"type":"watch"} frame
- * for its live messages (docs/desk.md). There is no composer here.
+ * for its live messages (docs/desk.md). There is no composer here. The breached tickets (GET
+ * /api/v1/tickets?breached=1: unsolved and past their SLA) are read again on ticket_created and sla_breached
+ * frames and with the overview; each id opens the ticket in the agent console (/desk/#ticket=…).
  */
 (function () {
   'use strict';
@@ -58,6 +60,11 @@
       stop_watch: '关闭',
       updated: '更新于 {time}',
       normal: '普通',
+      sv_breached: 'SLA 超时工单',
+      sv_breached_hint: '未完结且已超过 SLA 到期时间的工单，最早到期的在前；点编号在客服工作台中打开。',
+      sv_no_breached: '没有超时的工单。',
+      sv_breached_open: '在客服工作台中打开工单 {id}',
+      sv_breached_count: '超时工单：{n} 张',
     },
     en: {
       sv_overview: 'Overview',
@@ -98,6 +105,11 @@
       stop_watch: 'Close',
       updated: 'Updated {time}',
       normal: 'normal',
+      sv_breached: 'Overdue tickets (SLA breached)',
+      sv_breached_hint: 'Unsolved tickets past their SLA due time, earliest due first; the id opens the ticket in the agent desk.',
+      sv_no_breached: 'No overdue tickets.',
+      sv_breached_open: 'Open ticket {id} in the agent desk',
+      sv_breached_count: 'Overdue tickets: {n}',
     },
   });
 
@@ -108,6 +120,7 @@
   var watch = null; // {chatId, convId, transcript, customer, detailTimer}
   var lastChats = [];
   var displayNames = {}; // staff name -> display name, from the overview's agents
+  var breached = { list: null, seq: 0, timer: null };
 
   /** A chat's agent as people call them: the display name when the overview knows it. */
   function agentLabel(agent) {
@@ -173,7 +186,12 @@
     if (!queues.length) emptyRow(qBody, 3, 'no_queues');
 
     var agents = Array.isArray(o.agents) ? o.agents : [];
-    agents.forEach(function (a) { if (a && a.name && a.display_name) displayNames[a.name] = String(a.display_name); });
+    agents.forEach(function (a) {
+      if (a && a.name && a.display_name) {
+        displayNames[a.name] = String(a.display_name);
+        D.noteStaff(a.name, a.display_name);
+      }
+    });
     var aBody = $('sv-agents-body');
     aBody.textContent = '';
     agents.forEach(function (a) {
@@ -243,6 +261,56 @@
       var again = body.querySelector('[data-testid="watch-chat"][data-chat-id="' + CSS.escape(focused) + '"]');
       if (again) again.focus();
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Breached tickets
+  // ---------------------------------------------------------------------------------------------
+  async function refreshBreached() {
+    if (!D.session.staff) return;
+    clearTimeout(breached.timer);
+    breached.timer = null;
+    var seq = ++breached.seq;
+    try {
+      var data = await api('GET', '/tickets', { params: { breached: 1, limit: 500 } });
+      if (seq !== breached.seq || !D.session.staff) return;
+      breached.list = Array.isArray(data && data.tickets) ? data.tickets.filter(function (x) { return x && x.id; }) : [];
+      renderBreached();
+    } catch (err) {
+      if (seq === breached.seq) D.showError(err);
+    }
+  }
+
+  function refreshBreachedSoon() {
+    clearTimeout(breached.timer);
+    breached.timer = setTimeout(refreshBreached, 150);
+  }
+
+  function renderBreached() {
+    var list = breached.list || [];
+    var body = $('sv-breached-body');
+    body.textContent = '';
+    list.forEach(function (tk) {
+      var link = h('a', {
+        href: '/desk/#ticket=' + encodeURIComponent(tk.id), class: 'mono', 'data-testid': 'sv-breached-open', text: String(tk.id),
+        'aria-label-i18n': 'sv_breached_open', args: { id: String(tk.id) },
+      });
+      body.appendChild(h('tr', { class: 'tk-row breached', 'data-testid': 'sv-breached-row', 'data-ticket-id': tk.id, 'data-status': tk.status || null }, [
+        cell([link]),
+        cell([String(tk.subject || '')], { class: 'tk-subject', 'data-testid': 'sv-breached-subject' }),
+        cell([D.labelEl('span', 'tk_type_', tk.type)]),
+        cell([D.ticketPriorityEl(tk.priority)]),
+        cell([D.ticketStatusEl(tk.status)]),
+        cell([D.staffLabelEl(tk.assignee, { class: tk.assignee ? null : 'muted' })]),
+        cell([h('div', { class: 'tk-due' }, [D.timeEl(tk.due_at), D.ticketFlagEl(tk)])], { class: 'num' }),
+        cell([D.timeEl(tk.breached_at)], { class: 'num' }),
+      ]));
+    });
+    if (!list.length) emptyRow(body, 8, 'sv_no_breached');
+    var count = $('sv-breached-count');
+    count.textContent = list.length ? String(list.length) : '';
+    if (list.length) D.txAttr(count, 'aria-label', 'sv_breached_count', { n: list.length });
+    else count.removeAttribute('aria-label');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -333,6 +401,7 @@
     switch (f.type) {
       case 'hello':
         refresh();
+        refreshBreached();
         if (watch) {
           // A new socket: ask for the live messages again and read what was missed.
           if (watch.convId) D.sendFrame({ type: 'watch', conversation_id: watch.convId });
@@ -342,6 +411,10 @@
       case 'queue_changed':
       case 'presence':
         refreshSoon();
+        break;
+      case 'ticket_created':
+      case 'sla_breached':
+        refreshBreachedSoon();
         break;
       case 'chat_changed':
       case 'assigned':
@@ -365,9 +438,13 @@
 
   function start() {
     refresh();
+    refreshBreached();
     clearInterval(pollTimer);
     pollTimer = setInterval(function () {
-      if (document.visibilityState !== 'hidden') refresh();
+      if (document.visibilityState !== 'hidden') {
+        refresh();
+        refreshBreached();
+      }
     }, POLL_MS);
   }
 
@@ -375,13 +452,18 @@
     clearInterval(pollTimer);
     pollTimer = null;
     clearTimeout(soonTimer);
+    clearTimeout(breached.timer);
+    breached.seq += 1;
+    breached.list = null;
     closeWatch(false);
-    ['sv-queues-body', 'sv-agents-body', 'sv-chats-body'].forEach(function (id) { $(id).textContent = ''; });
+    ['sv-queues-body', 'sv-agents-body', 'sv-chats-body', 'sv-breached-body', 'sv-breached-count'].forEach(function (id) { $(id).textContent = ''; });
+    $('sv-breached-count').removeAttribute('aria-label');
     lastChats = [];
   }
 
   D.onLanguage(function () {
     if (watch) watch.customer.rerender();
+    if (breached.list) renderBreached();
   });
 
   D.boot({ roles: ['supervisor'], start: start, stop: stop, onFrame: onFrame });
